@@ -1,0 +1,21 @@
+import type { CreateInstanceInput, DeleteInstanceResult, InstanceEndpoint, InstanceStatus } from "./instance.ts";
+
+/**
+ * One interface, two runtimes: `kubernetes` (objects in a namespace) and `local`
+ * (processes on this machine). Routes only ever talk to this.
+ * - create is idempotent: the same input twice gives the same instance; an existing
+ *   instance gets its secrets/image updated without losing data.
+ * - get/list are served from a cache (watch for kubernetes, process table for local).
+ * - get returns null for an unknown user; delete returns null for an unknown user.
+ */
+export interface InstanceRuntime {
+  readonly kind: "kubernetes" | "local";
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  create(input: CreateInstanceInput): Promise<{ created: boolean; status: InstanceStatus }>;
+  get(userId: string): Promise<InstanceStatus | null>;
+  list(): Promise<InstanceStatus[]>;
+  delete(userId: string, options: { preservePvc: boolean }): Promise<DeleteInstanceResult | null>;
+  /** Where the agent and VNC of a running instance are; null if the user has no instance. */
+  endpoint(userId: string): Promise<InstanceEndpoint | null>;
+}

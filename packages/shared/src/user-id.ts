@@ -1,0 +1,38 @@
+import { badRequest } from "./errors.ts";
+
+/**
+ * Every object of an instance is named from its userId: `<userId>-openclaw` and, the longest,
+ * `<userId>-openclaw-data` (14 extra characters). Kubernetes names of Services and labels
+ * must be DNS-1123 labels of at most 63 characters, so a userId may have at most 63 - 14 = 49.
+ */
+export const USER_ID_MAX_LENGTH = 49;
+export const USER_ID_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const USER_ID_RULE =
+  `userId must be a DNS-1123 label: 1-${USER_ID_MAX_LENGTH} characters, lowercase letters, digits and '-', starting and ending with a letter or digit`;
+
+export function userIdProblem(userId: unknown): string | null {
+  if (typeof userId !== "string" || userId.length === 0) return "userId is required";
+  if (userId.length > USER_ID_MAX_LENGTH || !USER_ID_PATTERN.test(userId)) return USER_ID_RULE;
+  return null;
+}
+
+export function assertUserId(userId: unknown, field = "userId"): asserts userId is string {
+  const problem = userIdProblem(userId);
+  if (problem) throw badRequest(field, "dns1123-label", problem);
+}
+
+/** Names of an instance's objects, in one place (Manager builders and the Helm chart use these). */
+export function instanceNames(userId: string) {
+  const base = `${userId}-openclaw`;
+  return {
+    base,
+    deployment: base,
+    service: base,
+    secret: base,
+    configMap: base,
+    networkPolicy: base,
+    ingress: base,
+    managedCertificate: base,
+    pvc: `${base}-data`,
+  };
+}

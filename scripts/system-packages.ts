@@ -1,0 +1,43 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+/**
+ * Debian packages the platform uses on this machine: the live browser stack of the local
+ * runtime (Xvfb, x11vnc, websockify + noVNC, Chromium) and PostgreSQL for the API's tests.
+ * Each entry names a file whose presence means the package is installed.
+ */
+export const SYSTEM_PACKAGES: Record<string, string> = {
+  xvfb: "/usr/bin/Xvfb",
+  x11vnc: "/usr/bin/x11vnc",
+  novnc: "/usr/share/novnc/vnc.html",
+  websockify: "/usr/bin/websockify",
+  chromium: "/usr/bin/chromium",
+  "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
+};
+
+export const INSTALL_HINT = `apt-get install -y ${Object.keys(SYSTEM_PACKAGES).join(" ")}`;
+
+export function missingSystemPackages(): string[] {
+  return Object.entries(SYSTEM_PACKAGES)
+    .filter(([, file]) => !existsSync(file))
+    .map(([pkg]) => pkg);
+}
+
+/** Installs missing packages with apt-get when running as root; otherwise says what to run. */
+export async function ensureSystemPackages(opts: { reason: string; required: boolean }): Promise<string[]> {
+  const missing = missingSystemPackages();
+  if (missing.length === 0) return [];
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) {
+    const msg = `Missing Debian packages for ${opts.reason}: ${missing.join(", ")}. Install them with: sudo ${INSTALL_HINT}`;
+    if (opts.required) throw new Error(msg);
+    console.error(msg);
+    return missing;
+  }
+  console.error(`[setup] installing Debian packages for ${opts.reason}: ${missing.join(" ")} (about 1-2 minutes the first time)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update", "-q"], { stdio: "inherit", env });
+  const r = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: "inherit", env });
+  if (r.status !== 0) throw new Error(`apt-get install failed (exit ${r.status}) for: ${missing.join(" ")}`);
+  return [];
+}
