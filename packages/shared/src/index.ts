@@ -4,3 +4,5 @@ export * from "./instance.ts";
 export * from "./runtime.ts";
 export * from "./user-id.ts";
 export * from "./vnc-ticket.ts";
+export * from "./tokens.ts";
+export * from "./gateway-config.ts";
