@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from "pino";
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger };
 
@@ -29,12 +29,16 @@ export const REDACT_PATHS = [
   "*.key",
 ];
 
-/** The one logger factory: JSON lines on stdout, level from LOG_LEVEL. */
-export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  return pino({
+/**
+ * The one logger factory: JSON lines on stdout, level from LOG_LEVEL. `destination` lets a
+ * test capture the lines (e.g. to prove a secret never reaches a log).
+ */
+export function createLogger(name: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const merged: LoggerOptions = {
     name,
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     ...options,
-  });
+  };
+  return destination ? pino(merged, destination) : pino(merged);
 }
