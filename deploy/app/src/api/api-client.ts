@@ -1,0 +1,182 @@
+import { ApiError } from "./api-error.ts";
+import { AuthInterceptor } from "./auth-interceptor.ts";
+import {
+  parseAuthResponse,
+  type AuthResponse,
+  type Instance,
+  type PairingRequest,
+  type Subscription,
+  type TelegramStatus,
+  type User,
+  type VncTicket,
+  type WhatsAppQr,
+  type WhatsAppStatus,
+  type WhatsAppWait,
+} from "./models.ts";
+import type { TokenStore } from "./token-store.ts";
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  tokens: TokenStore;
+  fetch?: typeof fetch;
+  now?: () => number;
+  refreshSkewMs?: number;
+  onSessionExpired?: () => void;
+}
+
+/** Typed calls to the App API (the guide's App API table). Authenticated calls go through the AuthInterceptor. */
+export class ApiClient {
+  readonly auth: AuthInterceptor;
+  private readonly baseUrl: string;
+  private readonly tokens: TokenStore;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: ApiClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    this.tokens = opts.tokens;
+    this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.auth = new AuthInterceptor({ ...opts, baseUrl: this.baseUrl, fetch: this.fetchFn });
+  }
+
+  get signedIn(): boolean {
+    return this.tokens.get() !== null;
+  }
+
+  // --- auth (no JWT) ---
+  signup(input: { email: string; password: string; name?: string }) {
+    return this.authCall("/auth/signup", input);
+  }
+  login(input: { email: string; password: string }) {
+    return this.authCall("/auth/login", input);
+  }
+  google(idToken: string) {
+    return this.authCall("/auth/google", { idToken });
+  }
+  apple(identityToken: string, name?: string) {
+    return this.authCall("/auth/apple", { identityToken, name });
+  }
+  /** Revokes the refresh token server-side (best effort) and forgets the session locally. */
+  async logout(): Promise<void> {
+    const tokens = this.tokens.get();
+    if (tokens) {
+      await this.json("POST", "/auth/logout", { refreshToken: tokens.refreshToken }).catch(() => undefined);
+    }
+    this.tokens.set(null);
+  }
+
+  // --- account ---
+  me() {
+    return this.json<User>("GET", "/users/me");
+  }
+  async deleteAccount(): Promise<void> {
+    await this.json("DELETE", "/users/me");
+    this.tokens.set(null);
+  }
+  subscription() {
+    return this.json<Subscription>("GET", "/subscription");
+  }
+
+  // --- instances ---
+  async listInstances(): Promise<Instance[]> {
+    const body = await this.json<Instance[] | { instances: Instance[] }>("GET", "/instances");
+    return Array.isArray(body) ? body : body.instances;
+  }
+  createInstance() {
+    return this.json<Instance>("POST", "/instances", {});
+  }
+  getInstance(id: string) {
+    return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
+  }
+  deleteInstance(id: string) {
+    return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}`);
+  }
+
+  // --- channels ---
+  telegramSetup(id: string, botToken: string) {
+    return this.json<unknown>("POST", `${inst(id)}/telegram/setup`, { botToken });
+  }
+  telegramStatus(id: string) {
+    return this.json<TelegramStatus>("GET", `${inst(id)}/telegram/status?probe=true`);
+  }
+  telegramLogout(id: string) {
+    return this.json<unknown>("POST", `${inst(id)}/telegram/logout`, {});
+  }
+  async pairingList(id: string, channel = "telegram"): Promise<PairingRequest[]> {
+    const body = await this.json<PairingRequest[] | { requests: PairingRequest[] }>(
+      "GET",
+      `${inst(id)}/pairing/list?channel=${encodeURIComponent(channel)}`,
+    );
+    return Array.isArray(body) ? body : (body.requests ?? []);
+  }
+  pairingApprove(id: string, code: string, channel = "telegram") {
+    return this.json<unknown>("POST", `${inst(id)}/pairing/approve`, { channel, code, notify: true });
+  }
+  whatsappQr(id: string) {
+    return this.json<WhatsAppQr>("POST", `${inst(id)}/whatsapp/qr`, { force: true });
+  }
+  whatsappWait(id: string, timeoutMs = 120_000) {
+    return this.json<WhatsAppWait>("POST", `${inst(id)}/whatsapp/wait`, { timeoutMs });
+  }
+  whatsappStatus(id: string) {
+    return this.json<WhatsAppStatus>("GET", `${inst(id)}/whatsapp/status`);
+  }
+  rpc<T = unknown>(id: string, method: string, params?: unknown) {
+    return this.json<T>("POST", `${inst(id)}/rpc`, { method, params });
+  }
+  vncTicket(id: string) {
+    return this.json<VncTicket>("POST", `${inst(id)}/vnc/ticket`, {});
+  }
+
+  /** Absolute ws(s):// URL of the ticket's VNC socket, on the same origin as the API base. */
+  vncSocketUrl(ticket: VncTicket, origin: string): string {
+    const base = new URL(this.baseUrl, origin);
+    const url = new URL(base.pathname.replace(/\/+$/, "") + ticket.path, base);
+    if (!url.searchParams.has("ticket")) url.searchParams.set("ticket", ticket.ticket);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return url.toString();
+  }
+
+  private async authCall(path: string, body: unknown): Promise<AuthResponse> {
+    const res = await this.raw(path, { method: "POST", headers: jsonHeaders, body: JSON.stringify(body) });
+    const auth = parseAuthResponse(await readJson(res));
+    this.tokens.set(auth.tokens);
+    return auth;
+  }
+
+  private async raw(path: string, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.baseUrl}${path}`, init);
+    } catch (err) {
+      throw new ApiError(0, { error: (err as Error).message, code: "network" });
+    }
+    return res;
+  }
+
+  private async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.auth.send(path, {
+      method,
+      headers: body === undefined ? undefined : jsonHeaders,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return readJson(res) as Promise<T>;
+  }
+}
+
+const jsonHeaders = { "content-type": "application/json" };
+
+function inst(id: string): string {
+  return `/instances/${encodeURIComponent(id)}`;
+}
+
+async function readJson(res: Response): Promise<any> {
+  const text = await res.text();
+  let body: any = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) throw new ApiError(res.status, body && typeof body.error === "string" ? body : { error: text || res.statusText });
+  return body;
+}
