@@ -6,3 +6,4 @@ export * from "./user-id.ts";
 export * from "./vnc-ticket.ts";
 export * from "./tokens.ts";
 export * from "./gateway-config.ts";
+export * from "./gateway/index.ts";
