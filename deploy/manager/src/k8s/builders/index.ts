@@ -1,0 +1,45 @@
+/**
+ * Builder entry point (also read by the Helm chart's comparison test).
+ *
+ *   buildInstanceObjects(spec: InstanceSpec): KubeObject[]
+ *
+ * Pure: same spec in, same plain-JSON objects out (apiVersion/kind/metadata/spec exactly as the
+ * API server receives them; NetworkPolicy peers under `from`/`to`). Order = apply order:
+ * Secret, ConfigMap, PVC, Service, NetworkPolicy (before any pod exists), Deployment, then
+ * Ingress and ManagedCertificate only when spec.ingress.enabled.
+ */
+import { buildConfigMap } from "./configmap.ts";
+import { buildDeployment } from "./deployment.ts";
+import { buildIngress } from "./ingress.ts";
+import { buildManagedCertificate } from "./managed-certificate.ts";
+import { buildNetworkPolicy } from "./network-policy.ts";
+import { buildPvc } from "./pvc.ts";
+import { buildSecret } from "./secret.ts";
+import { buildService } from "./service.ts";
+import type { InstanceSpec, KubeObject } from "./types.ts";
+
+export type { InstanceSpec, KubeObject } from "./types.ts";
+export { buildConfigMap } from "./configmap.ts";
+export { buildDeployment, SECRET_HASH_ANNOTATION, secretHash } from "./deployment.ts";
+export { buildIngress, instanceHost } from "./ingress.ts";
+export { buildManagedCertificate } from "./managed-certificate.ts";
+export { buildNetworkPolicy, CLOUD_DNS_ADDRESS, GCLB_RANGES, PRIVATE_RANGES } from "./network-policy.ts";
+export { buildPvc } from "./pvc.ts";
+export { buildSecret, secretData } from "./secret.ts";
+export { buildService } from "./service.ts";
+export { FIELD_MANAGER, instanceLabels, MANAGER_POD_LABELS, selectorLabels, USER_LABEL } from "./labels.ts";
+export * from "./pod-layout.ts";
+export { DEFAULT_RESOURCES, instanceSpecFromInput } from "./spec.ts";
+
+export function buildInstanceObjects(spec: InstanceSpec): KubeObject[] {
+  const objects = [
+    buildSecret(spec),
+    buildConfigMap(spec),
+    buildPvc(spec),
+    buildService(spec),
+    buildNetworkPolicy(spec),
+    buildDeployment(spec),
+  ];
+  if (spec.ingress.enabled) objects.push(buildIngress(spec), buildManagedCertificate(spec));
+  return objects;
+}
