@@ -52,8 +52,9 @@ export class ApiClient {
   google(idToken: string) {
     return this.authCall("/auth/google", { idToken });
   }
-  apple(identityToken: string, name?: string) {
-    return this.authCall("/auth/apple", { identityToken, name });
+  /** `nonce`: the raw nonce; Apple's token carries its sha256 (hex). */
+  apple(idToken: string, nonce: string, name?: string) {
+    return this.authCall("/auth/apple", { idToken, nonce, name });
   }
   /** Revokes the refresh token server-side (best effort) and forgets the session locally. */
   async logout(): Promise<void> {
@@ -86,6 +87,10 @@ export class ApiClient {
   }
   getInstance(id: string) {
     return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
+  }
+  /** Restarts the gateway; its data is kept. */
+  restartInstance(id: string) {
+    return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
   }
   deleteInstance(id: string) {
     return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}`);

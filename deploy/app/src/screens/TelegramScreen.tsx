@@ -1,0 +1,95 @@
+import { useCallback, useState, type FormEvent } from "react";
+import type { Instance, PairingRequest, TelegramStatus } from "../api/models.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import { ROUTES } from "../router/routes.ts";
+import { useSession } from "../session/context.tsx";
+import { Button, Card, ErrorText, Field, Screen } from "../ui/components.tsx";
+import { useAction } from "../ui/use-action.ts";
+import { usePoll } from "../ui/use-poll.ts";
+import { WithRunningInstance } from "./instance-guard.tsx";
+
+/** BotFather tokens: the bot id, a colon, then 30+ URL-safe characters. */
+export const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/;
+
+export function TelegramScreen() {
+  const { t } = useI18n();
+  return <WithRunningInstance title={t("telegram.title")}>{(instance) => <TelegramConnect instance={instance} />}</WithRunningInstance>;
+}
+
+function TelegramConnect({ instance }: { instance: Instance }) {
+  const { t } = useI18n();
+  const { session } = useSession();
+  const api = session.api;
+  const [token, setToken] = useState("");
+  const [tokenError, setTokenError] = useState<string | null>(null);
+  const [status, setStatus] = useState<TelegramStatus | null>(null);
+  const [requests, setRequests] = useState<PairingRequest[] | null>(null);
+  const [approved, setApproved] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    const [s, list] = await Promise.all([api.telegramStatus(instance.id), api.pairingList(instance.id, "telegram")]);
+    setStatus(s);
+    setRequests(list);
+  }, [api, instance.id]);
+  const refresh = useAction(load);
+  usePoll(load, 5000);
+
+  const save = useAction(async () => {
+    await api.telegramSetup(instance.id, token.trim());
+    setToken("");
+    await load();
+  });
+  const approve = useAction(async (code: string) => {
+    await api.pairingApprove(instance.id, code, "telegram");
+    setApproved(code);
+    await load();
+  });
+  const logout = useAction(async () => {
+    await api.telegramLogout(instance.id);
+    await load();
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!TELEGRAM_TOKEN.test(token.trim())) return setTokenError(t("telegram.tokenInvalid"));
+    setTokenError(null);
+    void save.run();
+  };
+  const configured = !!status?.configured;
+
+  return (
+    <Screen title={t("telegram.title")} back={ROUTES.dashboard}>
+      <Card title={t("telegram.status")} testId="telegram-status">
+        <p className={status?.running ? "ok" : "muted"} data-testid="telegram-state">
+          {status === null ? t("common.loading") : status.running ? t("telegram.running") : configured ? t("telegram.configured") : t("telegram.notConfigured")}
+        </p>
+        {configured ? (
+          <Button variant="ghost" onClick={() => void logout.run()} disabled={logout.busy} data-testid="telegram-logout">{t("telegram.logout")}</Button>
+        ) : null}
+      </Card>
+      <form className="stack" onSubmit={submit} data-testid="telegram-form">
+        <p className="hint">{t("telegram.step1")}</p>
+        <Field label={t("telegram.token")} name="botToken" autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} hint={t("telegram.tokenHint")} error={tokenError} />
+        <ErrorText>{save.error ?? logout.error}</ErrorText>
+        <Button type="submit" disabled={save.busy} data-testid="telegram-save">{save.busy ? t("telegram.saving") : t("telegram.save")}</Button>
+      </form>
+      <Card title={t("telegram.pairingTitle")} testId="pairing" action={<Button variant="ghost" onClick={() => void refresh.run()} data-testid="pairing-refresh">{t("telegram.refresh")}</Button>}>
+        <p className="hint">{t("telegram.pairingHelp")}</p>
+        {approved ? <p className="ok">{t("telegram.approved", { code: approved })}</p> : null}
+        {requests === null ? null : requests.length === 0 ? (
+          <p className="muted" data-testid="pairing-empty">{t("telegram.noRequests")}</p>
+        ) : (
+          <ul className="list" data-testid="pairing-list">
+            {requests.map((r) => (
+              <li key={r.code} className="channel">
+                <span className="mono">{r.code}</span>
+                {r.name ? <span className="muted">{t("telegram.requestFrom", { name: String(r.name) })}</span> : null}
+                <Button className="btn-small" onClick={() => void approve.run(r.code)} disabled={approve.busy}>{t("telegram.approve")}</Button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <ErrorText>{refresh.error ?? approve.error}</ErrorText>
+      </Card>
+    </Screen>
+  );
+}
