@@ -9,6 +9,7 @@ type Container = {
   image: string;
   ports?: { name?: string; containerPort: number }[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  envFrom?: { secretRef: { name: string } }[];
   securityContext?: Record<string, unknown>;
   startupProbe?: { httpGet: { path: string; port: number | string } };
   readinessProbe?: { httpGet: { path: string; port: number | string } };
@@ -108,12 +109,13 @@ describe("helm template", () => {
     }
     const agent = pod.containers.find((c) => c.name === "agent")!;
     expect(agent.ports).toContainEqual(expect.objectContaining({ name: "agent", containerPort: 3100 }));
-    expect(agent.startupProbe!.httpGet.path).toBe("/gateway/startupz");
-    expect(agent.readinessProbe!.httpGet.path).toBe("/gateway/startupz");
-    expect(agent.livenessProbe!.httpGet.path).toBe("/gateway/healthz");
     const gateway = pod.containers.find((c) => c.name === "gateway")!;
-    expect(gateway.ports).toContainEqual(expect.objectContaining({ name: "novnc", containerPort: 6080 }));
-    expect(pod.volumes).toContainEqual({ name: "tmp", emptyDir: {} });
+    expect(gateway.ports).toEqual([expect.objectContaining({ name: "novnc", containerPort: 6080 })]);
+    // Probes go to the agent port, which relays them to the gateway's own endpoints.
+    expect(gateway.startupProbe!.httpGet).toEqual({ path: "/gateway/startupz", port: 3100 });
+    expect(gateway.readinessProbe!.httpGet).toEqual({ path: "/gateway/startupz", port: 3100 });
+    expect(gateway.livenessProbe!.httpGet).toEqual({ path: "/gateway/healthz", port: 3100 });
+    expect(pod.volumes).toContainEqual({ name: "tmp", emptyDir: { sizeLimit: "2Gi" } });
   });
 
   it("puts the user's secrets and both tokens in the Secret, the gateway reading its own", async () => {
@@ -124,11 +126,10 @@ describe("helm template", () => {
     expect(secretText(objects, "ANTHROPIC_API_KEY")).toBe("sk-ant-...");
     expect(secretText(objects, "OPENCLAW_GATEWAY_TOKEN")).toBe("gw-token");
     expect(secretText(objects, "CLAWBOX_AGENT_TOKEN")).toBe("agent-token");
-    const gateway = podSpec(objects).containers.find((c) => c.name === "gateway")!;
-    const fromSecret = (gateway.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
-    expect(fromSecret).toContain("ANTHROPIC_API_KEY");
-    expect(fromSecret).toContain("OPENCLAW_GATEWAY_TOKEN");
-    expect(fromSecret).not.toContain("CLAWBOX_AGENT_TOKEN");
+    const [gateway, agent] = podSpec(objects).containers;
+    expect(gateway!.envFrom).toEqual([{ secretRef: { name: "example-openclaw" } }]);
+    expect(agent!.env).toContainEqual({ name: "AGENT_TOKEN", valueFrom: { secretKeyRef: { name: "example-openclaw", key: "CLAWBOX_AGENT_TOKEN" } } });
+    expect(agent!.envFrom).toBeUndefined();
   });
 
   it("generates distinct random tokens when none are given (no cluster to look up)", async () => {

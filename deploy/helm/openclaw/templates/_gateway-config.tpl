@@ -15,7 +15,7 @@ text is byte-identical to the Manager's (deploy/helm/test/chart-vs-builders.test
     }
   },
   "logging": {
-    "file": "/home/node/.openclaw/logs/openclaw.log"
+    "file": "/home/node/.openclaw/logs/gateway.log"
   },
   "browser": {
     "enabled": true,
