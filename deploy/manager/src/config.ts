@@ -31,6 +31,10 @@ export interface ManagerConfig {
   local: {
     dataDir: string;
     portBase: number;
+    /** LOCAL_STOP_GRACE_MS: SIGTERM -> SIGKILL grace when stopping a local instance (default 30000). */
+    stopGraceMs: number;
+    /** CLAWBOX_DESKTOP: "auto" (live browser view when Xvfb etc. are installed) or "off". */
+    desktop: "auto" | "off";
   };
 }
 
@@ -64,6 +68,13 @@ function port(env: Env, name: string, fallback: number): number {
   const raw = str(env, name, String(fallback));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(name, `must be a TCP port (1-65535), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function millis(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name, String(fallback));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `must be a whole number of milliseconds, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -107,6 +118,8 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
     local: {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),
       portBase,
+      stopGraceMs: millis(env, "LOCAL_STOP_GRACE_MS", 30_000),
+      desktop: str(env, "CLAWBOX_DESKTOP", "auto") === "off" ? "off" : "auto",
     },
   };
 }
