@@ -1,0 +1,129 @@
+import { Inject, Injectable } from "@nestjs/common";
+import { HttpError, notFound, signVncTicket, type InstanceStatus, type Logger } from "@clawbox/shared";
+import type { ApiConfig } from "../config.ts";
+import type { InstanceRow } from "../db/schema.ts";
+import { CONFIG, LOGGER } from "../common/tokens.ts";
+import { ManagerClient, type ManagerCall } from "../manager/manager.client.ts";
+import { managerUserIdFor } from "../manager/manager-user-id.ts";
+import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
+import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
+import type { InstanceView, VncTicketView } from "./dto/instances.dto.ts";
+import { InstancesRepository } from "./instances.repository.ts";
+import { isUserRpcAllowed } from "./rpc-allowlist.ts";
+
+const VNC_TICKET_TTL_SECONDS = 60;
+
+/** App view of an instance: our id and creation time, then the Manager's status unchanged. */
+function view(row: InstanceRow, status: InstanceStatus | null): InstanceView {
+  if (!status) return { id: row.id, createdAt: row.createdAt.toISOString(), phase: "unknown", ready: false, pods: [] };
+  const { userId: _managerUserId, createdAt: _managerCreatedAt, ...rest } = status;
+  return { id: row.id, createdAt: row.createdAt.toISOString(), ...(rest as unknown as Omit<InstanceView, "id" | "createdAt">) };
+}
+
+@Injectable()
+export class InstancesService {
+  constructor(
+    @Inject(CONFIG) private readonly config: ApiConfig,
+    private readonly instances: InstancesRepository,
+    private readonly manager: ManagerClient,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly openrouter: OpenRouterKeysService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Only the owner ever gets a row back; another user's id is indistinguishable from none. */
+  async owned(ownerId: string, id: string): Promise<InstanceRow> {
+    const row = await this.instances.findOwned(ownerId, id);
+    if (!row) throw notFound("Instance not found");
+    return row;
+  }
+
+  async list(ownerId: string): Promise<InstanceView[]> {
+    const rows = await this.instances.listByOwner(ownerId);
+    return Promise.all(rows.map(async (r) => view(r, await this.manager.get(r.managerUserId))));
+  }
+
+  async get(ownerId: string, id: string): Promise<InstanceView> {
+    const row = await this.owned(ownerId, id);
+    return view(row, await this.manager.get(row.managerUserId));
+  }
+
+  /**
+   * Entitlement -> limit (row inserted once, in a transaction) -> OpenRouter key -> Manager.
+   * If anything after the insert fails, the row goes again, so a retry starts clean; the
+   * Manager's create is idempotent, so a retry never makes a second instance there either.
+   */
+  async create(ownerId: string): Promise<InstanceView> {
+    await this.subscriptions.assertEntitled(ownerId);
+    const managerUserId = managerUserIdFor(ownerId);
+    const inserted = await this.instances.insertUnderLimit(ownerId, managerUserId, this.config.maxInstancesPerUser);
+    if ("existing" in inserted) {
+      throw new HttpError(409, `Instance limit reached (${this.config.maxInstancesPerUser} per account)`, {
+        code: "instance_limit",
+        details: { limit: this.config.maxInstancesPerUser, instanceIds: inserted.existing.map((r) => r.id) },
+      });
+    }
+    const row = inserted.row;
+    try {
+      const secrets = await this.openrouter.secretsFor(ownerId, managerUserId);
+      const status = await this.manager.create(managerUserId, secrets);
+      this.logger.info({ userId: ownerId, instanceId: row.id, managerUserId }, "instance created");
+      return view(row, status);
+    } catch (e) {
+      await this.instances.delete(row.id);
+      // The Manager may have acted before failing (e.g. a timeout); undo there too, keeping data.
+      if (e instanceof HttpError && (e.status === 504 || e.status === 502)) {
+        await this.manager.delete(managerUserId, true).catch(() => undefined);
+      }
+      this.logger.warn({ userId: ownerId, instanceId: row.id, status: (e as HttpError).status }, "instance create failed, rolled back");
+      throw e;
+    }
+  }
+
+  async delete(ownerId: string, id: string, preservePvc: boolean) {
+    const row = await this.owned(ownerId, id);
+    const result = await this.manager.delete(row.managerUserId, preservePvc);
+    await this.instances.delete(row.id);
+    this.logger.info({ userId: ownerId, instanceId: row.id, preservePvc }, "instance deleted");
+    return { id: row.id, deleted: true, pvcPreserved: result ? preservePvc : false };
+  }
+
+  /** Deletes every instance of the owner at the Manager, data included (account deletion). */
+  async purgeAll(ownerId: string): Promise<void> {
+    for (const row of await this.instances.listByOwner(ownerId)) {
+      await this.manager.delete(row.managerUserId, false);
+      await this.instances.delete(row.id);
+    }
+  }
+
+  async passThrough<T = unknown>(ownerId: string, id: string, call: ManagerCall): Promise<T> {
+    const row = await this.owned(ownerId, id);
+    return this.manager.call<T>(row.managerUserId, call);
+  }
+
+  async rpc(ownerId: string, id: string, method: string, params?: Record<string, unknown>, timeoutMs?: number) {
+    if (!isUserRpcAllowed(method)) {
+      throw new HttpError(403, `RPC method "${method}" is not allowed for app users`, {
+        code: "rpc_method_forbidden",
+        field: "method",
+        rule: "allowlist",
+      });
+    }
+    return this.passThrough(ownerId, id, {
+      method: "POST",
+      path: "/rpc",
+      body: { method, ...(params ? { params } : {}), ...(timeoutMs ? { timeoutMs } : {}) },
+      timeoutMs: (timeoutMs ?? this.config.managerTimeoutMs) + 5000,
+    });
+  }
+
+  async vncTicket(ownerId: string, id: string): Promise<VncTicketView> {
+    const row = await this.owned(ownerId, id);
+    const ticket = signVncTicket(this.config.managerApiKey, row.managerUserId, VNC_TICKET_TTL_SECONDS);
+    return {
+      ticket,
+      path: `/instances/${row.id}/vnc?ticket=${encodeURIComponent(ticket)}`,
+      expiresAt: new Date(Date.now() + VNC_TICKET_TTL_SECONDS * 1000).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,124 @@
+import { Inject, Injectable } from "@nestjs/common";
+import { HttpError, type InstanceStatus, type Logger } from "@clawbox/shared";
+import type { ApiConfig } from "../config.ts";
+import { ApiMetrics } from "../common/metrics.ts";
+import { CONFIG, LOGGER } from "../common/tokens.ts";
+
+export interface ManagerCall {
+  method: "GET" | "POST" | "DELETE";
+  /** Path below /api/instances/<userId>, e.g. "/telegram/status"; "" for the instance itself. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  timeoutMs?: number;
+}
+
+/** Manager answers whose status the App API passes on as they are. */
+const PASSED_THROUGH = new Set([400, 404, 409, 422, 429, 502, 503, 504]);
+
+/**
+ * HTTP client of the internal Manager (`MANAGER_URL`, `Authorization: Bearer MANAGER_API_KEY`).
+ * Every failure becomes an HttpError in the one error shape; the API key never appears in one.
+ */
+@Injectable()
+export class ManagerClient {
+  constructor(
+    @Inject(CONFIG) private readonly config: ApiConfig,
+    private readonly metrics: ApiMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  create(userId: string, secrets: Record<string, string>): Promise<InstanceStatus & { created?: boolean }> {
+    return this.request("create", "POST", "/api/instances", { body: { userId, secrets } });
+  }
+
+  /** null when the Manager does not know the instance (404). */
+  async get(userId: string): Promise<InstanceStatus | null> {
+    try {
+      return await this.request<InstanceStatus>("get", "GET", `/api/instances/${encodeURIComponent(userId)}`);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** null when the Manager had nothing to delete. */
+  async delete(userId: string, preservePvc: boolean): Promise<unknown | null> {
+    try {
+      return await this.request("delete", "DELETE", `/api/instances/${encodeURIComponent(userId)}`, {
+        query: { preservePvc: String(preservePvc) },
+      });
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** Telegram, WhatsApp, pairing and RPC pass-through for one instance. */
+  call<T = unknown>(userId: string, c: ManagerCall): Promise<T> {
+    const operation = c.path.replace(/^\//, "").replace(/\//g, ".") || "instance";
+    return this.request<T>(operation, c.method, `/api/instances/${encodeURIComponent(userId)}${c.path}`, c);
+  }
+
+  /** ws(s):// URL of the Manager's VNC proxy for this instance, authorized by a VNC ticket. */
+  vncUrl(userId: string, ticket: string): string {
+    const u = new URL(`${this.config.managerUrl}/api/instances/${encodeURIComponent(userId)}/vnc`);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    u.searchParams.set("token", ticket);
+    return u.toString();
+  }
+
+  private async request<T>(
+    operation: string,
+    method: string,
+    path: string,
+    opts: { query?: Record<string, string | undefined>; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<T> {
+    const url = new URL(this.config.managerUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const timeoutMs = opts.timeoutMs ?? this.config.managerTimeoutMs;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.config.managerApiKey}`,
+          ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const timedOut = (e as Error)?.name === "TimeoutError";
+      this.metrics.managerCalls.inc({ operation, outcome: timedOut ? "timeout" : "unreachable" });
+      this.logger.warn({ operation, err: (e as Error)?.message }, "manager call failed");
+      if (timedOut) throw new HttpError(504, `The instance manager did not answer within ${timeoutMs} ms`, { code: "manager_timeout" });
+      throw new HttpError(503, "The instance manager is unreachable", { code: "manager_unreachable" });
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    this.metrics.managerCalls.inc({ operation, outcome: String(res.status) });
+    if (res.ok) return body as T;
+
+    const e = (body ?? {}) as { error?: unknown; code?: unknown; field?: unknown; rule?: unknown; details?: unknown };
+    const message = typeof e.error === "string" ? e.error : `Manager answered ${res.status}`;
+    const extra = {
+      code: typeof e.code === "string" ? e.code : undefined,
+      field: typeof e.field === "string" ? e.field : undefined,
+      rule: typeof e.rule === "string" ? e.rule : undefined,
+      details: e.details && typeof e.details === "object" ? (e.details as Record<string, unknown>) : undefined,
+    };
+    if (PASSED_THROUGH.has(res.status)) throw new HttpError(res.status, message, extra);
+    // 401/403 mean our own key is wrong: the user can do nothing about it, so it is a 502.
+    this.logger.error({ operation, status: res.status }, "manager refused or failed the call");
+    if (res.status === 401 || res.status === 403) {
+      throw new HttpError(502, "The instance manager refused the App API's credentials", { code: "manager_auth" });
+    }
+    throw new HttpError(502, message, { code: extra.code ?? "manager_error", details: extra.details });
+  }
+}

@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import { Inject, Injectable } from "@nestjs/common";
+import type { Logger } from "@clawbox/shared";
+import type { ApiConfig } from "../config.ts";
+import { CONFIG, LOGGER } from "../common/tokens.ts";
+import { decryptSecret, encryptSecret } from "./key-cipher.ts";
+import { OpenRouterClient } from "./openrouter.client.ts";
+import { OpenRouterKeysRepository } from "./openrouter-keys.repository.ts";
+
+/**
+ * One OpenRouter key per user (created with the first instance, credit limit
+ * OPENROUTER_KEY_LIMIT), handed to the Manager as the instance secret OPENROUTER_API_KEY,
+ * stored only encrypted, disabled when the account goes or the subscription lapses.
+ */
+@Injectable()
+export class OpenRouterKeysService {
+  constructor(
+    @Inject(CONFIG) private readonly config: ApiConfig,
+    private readonly client: OpenRouterClient,
+    private readonly keys: OpenRouterKeysRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.client.enabled;
+  }
+
+  /** Instance secrets for this user: {OPENROUTER_API_KEY} when key management is on. */
+  async secretsFor(userId: string, label: string): Promise<Record<string, string>> {
+    if (!this.enabled) return {};
+    let row = await this.keys.findByUser(userId);
+    if (!row) {
+      const created = await this.client.createKey(`clawbox-${label}`, this.config.openrouterKeyLimit);
+      row = await this.keys.insert({
+        userId,
+        providerKeyHash: created.hash,
+        keyHash: createHash("sha256").update(created.key).digest("hex"),
+        keyEncrypted: encryptSecret(this.config.encryptionKey, created.key, userId),
+        limitCredits: this.config.openrouterKeyLimit,
+      });
+      if (!row) {
+        // Lost a race with a concurrent create: keep theirs, switch ours off.
+        await this.client.setDisabled(created.hash, true).catch(() => undefined);
+        row = (await this.keys.findByUser(userId))!;
+      } else {
+        this.logger.info({ userId, providerKeyHash: created.hash }, "openrouter key created");
+      }
+    }
+    if (row.state !== "active") await this.enable(userId);
+    return { OPENROUTER_API_KEY: decryptSecret(this.config.encryptionKey, row.keyEncrypted, userId) };
+  }
+
+  async disable(userId: string, reason: string): Promise<void> {
+    if (!this.enabled) return;
+    const row = await this.keys.findByUser(userId);
+    if (!row || row.state === "disabled") return;
+    await this.client.setDisabled(row.providerKeyHash, true);
+    await this.keys.setState(userId, "disabled");
+    this.logger.info({ userId, providerKeyHash: row.providerKeyHash, reason }, "openrouter key disabled");
+  }
+
+  async enable(userId: string): Promise<void> {
+    if (!this.enabled) return;
+    const row = await this.keys.findByUser(userId);
+    if (!row || row.state === "active") return;
+    await this.client.setDisabled(row.providerKeyHash, false);
+    await this.keys.setState(userId, "active");
+    this.logger.info({ userId, providerKeyHash: row.providerKeyHash }, "openrouter key enabled");
+  }
+}
