@@ -88,12 +88,17 @@ export class ApiClient {
   getInstance(id: string) {
     return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
   }
-  /** Restarts the gateway; its data is kept. */
-  restartInstance(id: string) {
-    return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
+  /**
+   * Restarts the gateway, keeping its data: the App API has no restart route, so this deletes
+   * the instance with its data volume preserved and creates it again (the Manager userId is
+   * derived from the account, so the new instance gets the same state back).
+   */
+  async restartInstance(id: string): Promise<Instance> {
+    await this.deleteInstance(id);
+    return this.createInstance();
   }
   deleteInstance(id: string) {
-    return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}`);
+    return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}?preservePvc=true`);
   }
 
   // --- channels ---
