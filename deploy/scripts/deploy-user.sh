@@ -8,8 +8,9 @@ HELM="${HELM:-helm}"
 KUBECTL="${KUBECTL:-kubectl}"
 NAMESPACE="${NAMESPACE:-openclaw}"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CHART="${CHART:-$SCRIPT_DIR/../helm/openclaw}"
-USERS_DIR="$SCRIPT_DIR/../helm/users"
+HELM_DIR="$(cd "$SCRIPT_DIR/../helm" && pwd)"
+CHART="${CHART:-$HELM_DIR/openclaw}"
+USERS_DIR="$HELM_DIR/users"
 
 usage() {
   cat <<EOF
@@ -27,6 +28,9 @@ The values file must not name a different userId.
 
 Environment: NAMESPACE (default openclaw), HELM and KUBECTL (default: helm and kubectl on PATH),
 CHART (default: deploy/helm/openclaw next to this script). KUBECONFIG is honoured by both tools.
+OPENCLAW_TOKEN_SECRET: when set (install/upgrade), the instance tokens are derived from it exactly
+as the Manager derives them (its OPENCLAW_TOKEN_SECRET, by default its API key), so the Manager can
+reach this instance; unset, the chart generates random tokens and keeps them across upgrades.
 
 Examples:
   cp deploy/helm/users/user-example.yaml deploy/helm/users/alice.yaml   # then edit userId and secrets
@@ -76,14 +80,33 @@ resolve_values() {
   fi
 }
 
+# HMAC-SHA256(OPENCLAW_TOKEN_SECRET, "<purpose>:<user>") as unpadded base64url: the Manager's
+# deriveInstanceToken (packages/shared/src/tokens.ts).
+derive_token() {
+  printf '%s' "$1:$USER_ID" | openssl dgst -sha256 -hmac "$OPENCLAW_TOKEN_SECRET" -binary | base64 | tr '+/' '-_' | tr -d '=\n'
+}
+
+# Extra helm flags carrying the derived tokens, through a private values file (never argv).
+TOKEN_FLAGS=()
+token_values() {
+  [ -n "${OPENCLAW_TOKEN_SECRET:-}" ] || return 0
+  command -v openssl >/dev/null 2>&1 || die "OPENCLAW_TOKEN_SECRET is set but openssl is not installed"
+  TOKENS_FILE="$(mktemp)"
+  trap 'rm -f "$TOKENS_FILE"' EXIT
+  chmod 600 "$TOKENS_FILE"
+  printf 'gatewayToken: "%s"\nagentToken: "%s"\n' "$(derive_token gateway)" "$(derive_token agent)" >"$TOKENS_FILE"
+  TOKEN_FLAGS=(-f "$TOKENS_FILE")
+}
+
 case "$COMMAND" in
   install | upgrade)
     VALUES_ARG=""
     if [ $# -ge 1 ] && [ "${1#-}" = "$1" ]; then VALUES_ARG="$1"; shift; fi
     resolve_values "$VALUES_ARG"
     need_tool "$HELM" HELM helm
+    token_values
     "$HELM" "$COMMAND" "$RELEASE" "$CHART" --namespace "$NAMESPACE" \
-      -f "$VALUES" --set-string "userId=$USER_ID" "$@"
+      -f "$VALUES" ${TOKEN_FLAGS[@]+"${TOKEN_FLAGS[@]}"} --set-string "userId=$USER_ID" "$@"
     ;;
   status)
     [ $# -eq 0 ] || die "status takes no arguments after <user>"
