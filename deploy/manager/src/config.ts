@@ -78,6 +78,19 @@ function millis(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name, String(fallback));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function desktopMode(env: Env): "auto" | "off" {
+  const v = str(env, "CLAWBOX_DESKTOP", "auto");
+  if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): ManagerConfig {
   const apiKey = env.OPENCLAW_MANAGER_API_KEY?.trim() ?? "";
   if (!apiKey) {

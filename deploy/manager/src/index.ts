@@ -1,0 +1,55 @@
+/**
+ * Manager entry point: load config (refuse to start on a missing/invalid value), create the
+ * runtime (kubernetes or local), sync its cache, listen on :3000, and shut down gracefully on
+ * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop watches/processes).
+ */
+import { createLogger } from "@clawbox/shared";
+import { ConfigError, loadConfig } from "./config.ts";
+import { ManagerMetrics } from "./metrics.ts";
+import { createRuntime } from "./runtime/index.ts";
+import { buildServer } from "./server.ts";
+
+const logger = createLogger("openclaw-manager");
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      logger.fatal({ variable: e.variable }, e.message);
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const metrics = new ManagerMetrics();
+  const runtime = createRuntime(config, logger, metrics);
+  await runtime.start();
+  const app = await buildServer({ config, runtime, logger, metrics });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, runtime: runtime.kind }, "manager listening");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    try {
+      await app.close();
+      await runtime.stop();
+    } finally {
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((e) => {
+  logger.fatal({ err: e }, "manager failed to start");
+  process.exit(1);
+});

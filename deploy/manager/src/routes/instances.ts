@@ -1,0 +1,95 @@
+/** The guide's instance endpoints; thin: validate, call the runtime, shape the answer. */
+import { assertUserId, type CreateInstanceInput, notFound } from "@clawbox/shared";
+import type { FastifyInstance } from "fastify";
+import type { ManagerContext } from "../context.ts";
+import { createInstanceBody, deleteQuery, deleteResultSchema, errorResponses, userIdParams } from "../schemas.ts";
+
+const tags = ["instances"];
+const security = [{ bearerAuth: [] }];
+
+export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
+  const { runtime, metrics } = ctx;
+
+  app.post<{ Body: CreateInstanceInput }>(
+    "/api/instances",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Create an instance, or update an existing one (idempotent; data is kept)",
+        body: createInstanceBody,
+        response: {
+          200: { $ref: "InstanceStatus#" },
+          201: { $ref: "InstanceStatus#" },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      assertUserId(request.body.userId);
+      const log = request.log.child({ userId: request.body.userId });
+      const { created, status } = await runtime.create(request.body);
+      if (created) metrics.createStarted(request.body.userId);
+      log.info({ created, phase: status.phase }, created ? "instance created" : "instance updated");
+      return reply.code(created ? 201 : 200).send(status);
+    },
+  );
+
+  app.get(
+    "/api/instances",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "All instances with their status (from the watch cache)",
+        response: {
+          200: { type: "object", required: ["instances"], properties: { instances: { type: "array", items: { $ref: "InstanceStatus#" } } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ instances: await runtime.list() }),
+  );
+
+  app.get<{ Params: { userId: string } }>(
+    "/api/instances/:userId",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "One instance's status: phase pending -> starting -> running, or error with message",
+        params: userIdParams,
+        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params;
+      assertUserId(userId);
+      const status = await runtime.get(userId);
+      if (!status) throw notFound(`No instance for user ${userId}`);
+      return status;
+    },
+  );
+
+  app.delete<{ Params: { userId: string }; Querystring: { preservePvc: boolean } }>(
+    "/api/instances/:userId",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Delete an instance; keeps its data volume unless preservePvc=false",
+        params: userIdParams,
+        querystring: deleteQuery,
+        response: { 200: deleteResultSchema, 404: { $ref: "Error#" }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params;
+      assertUserId(userId);
+      const result = await runtime.delete(userId, { preservePvc: request.query.preservePvc !== false });
+      if (!result) throw notFound(`No instance for user ${userId}`);
+      request.log.child({ userId }).info({ pvcPreserved: result.pvcPreserved }, "instance deleted");
+      return result;
+    },
+  );
+}

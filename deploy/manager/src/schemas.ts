@@ -1,0 +1,137 @@
+/**
+ * JSON schemas of the instance API: each one validates input, drives fast serialization of the
+ * output (nothing outside the schema, e.g. a secret, can leak into a response) and documents the
+ * route in OpenAPI. Gateway routes can reuse errorSchema/userIdParams.
+ */
+import { USER_ID_MAX_LENGTH, USER_ID_RULE } from "@clawbox/shared";
+import { QUANTITY_PATTERN } from "./k8s/builders/quantity.ts";
+
+export const errorSchema = {
+  $id: "Error",
+  type: "object",
+  description: "The one error shape",
+  required: ["error"],
+  properties: {
+    error: { type: "string" },
+    code: { type: "string" },
+    field: { type: "string" },
+    rule: { type: "string" },
+    details: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+/** userId path parameter. The DNS-1123 rule itself is checked by assertUserId (400 naming the rule). */
+export const userIdParams = {
+  type: "object",
+  required: ["userId"],
+  properties: { userId: { type: "string", description: USER_ID_RULE, maxLength: 253 } },
+} as const;
+
+const conditionsSchema = {
+  type: "object",
+  required: ["scheduled", "initialized", "containersReady", "ready"],
+  properties: {
+    scheduled: { type: "boolean" },
+    initialized: { type: "boolean" },
+    containersReady: { type: "boolean" },
+    ready: { type: "boolean" },
+  },
+} as const;
+
+const containerStateSchema = {
+  type: "object",
+  required: ["status"],
+  description: "State of the gateway container",
+  properties: {
+    status: { type: "string", enum: ["running", "waiting", "terminated", "unknown"] },
+    startedAt: { type: "string" },
+    reason: { type: "string" },
+    message: { type: "string" },
+    exitCode: { type: "integer" },
+    finishedAt: { type: "string" },
+  },
+} as const;
+
+export const instanceStatusSchema = {
+  $id: "InstanceStatus",
+  type: "object",
+  required: ["userId", "ready", "phase", "pods"],
+  properties: {
+    userId: { type: "string" },
+    ready: { type: "boolean" },
+    phase: { type: "string", enum: ["pending", "starting", "running", "error", "unknown"] },
+    pods: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "phase", "ready", "restartCount", "state", "conditions", "createdAt"],
+        properties: {
+          name: { type: "string" },
+          phase: { type: "string", description: "Kubernetes pod phase: Pending, Running, Succeeded, Failed, Unknown" },
+          ready: { type: "boolean" },
+          restartCount: { type: "integer" },
+          state: containerStateSchema,
+          conditions: conditionsSchema,
+          createdAt: { type: "string" },
+        },
+      },
+    },
+    message: { type: "string", description: "Only when phase is error" },
+    createdAt: { type: "string" },
+    vnc: { type: "object", properties: { available: { type: "boolean" }, reason: { type: "string" } } },
+  },
+} as const;
+
+export const createInstanceBody = {
+  type: "object",
+  required: ["userId"],
+  additionalProperties: false,
+  properties: {
+    userId: { type: "string", description: `${USER_ID_RULE} (at most ${USER_ID_MAX_LENGTH})` },
+    secrets: {
+      type: "object",
+      description: "Env-style secrets for the gateway (ANTHROPIC_API_KEY, OPENROUTER_API_KEY, ...). Never returned. A POST replaces the previous set.",
+      additionalProperties: { type: "string", maxLength: 16384 },
+      maxProperties: 64,
+    },
+    resources: {
+      type: "object",
+      additionalProperties: false,
+      description: "Gateway container requests/limits (defaults: requests 250m/512Mi, limits 1/2Gi)",
+      properties: {
+        requests: {
+          type: "object",
+          additionalProperties: false,
+          properties: { cpu: { type: "string", pattern: QUANTITY_PATTERN }, memory: { type: "string", pattern: QUANTITY_PATTERN } },
+        },
+        limits: {
+          type: "object",
+          additionalProperties: false,
+          properties: { cpu: { type: "string", pattern: QUANTITY_PATTERN }, memory: { type: "string", pattern: QUANTITY_PATTERN } },
+        },
+      },
+    },
+    imageTag: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description: "Gateway image tag (default OPENCLAW_IMAGE_TAG)" },
+  },
+} as const;
+
+export const deleteQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    preservePvc: { type: "boolean", default: true, description: "Keep the data volume (default). false deletes it too." },
+  },
+} as const;
+
+export const deleteResultSchema = {
+  type: "object",
+  required: ["userId", "deleted", "pvcPreserved"],
+  properties: { userId: { type: "string" }, deleted: { type: "boolean" }, pvcPreserved: { type: "boolean" } },
+} as const;
+
+export const errorResponses = {
+  400: { $ref: "Error#" },
+  401: { $ref: "Error#" },
+  502: { $ref: "Error#" },
+  503: { $ref: "Error#" },
+} as const;

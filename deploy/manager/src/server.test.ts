@@ -1,0 +1,130 @@
+// Route behaviour that needs no cluster: the real server with the real KubernetesRuntime, pointed
+// at an API server address where nothing listens (its cache is never started). Everything that
+// needs a live API server is in server.int.test.ts.
+import { createLogger } from "@clawbox/shared";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { KubeClient } from "./k8s/client.ts";
+import { ManagerMetrics } from "./metrics.ts";
+import { KubernetesRuntime } from "./runtime/kubernetes/runtime.ts";
+import { buildServer } from "./server.ts";
+
+const API_KEY = "test-key-0123456789";
+const auth = { authorization: `Bearer ${API_KEY}` };
+let app: FastifyInstance;
+let runtime: KubernetesRuntime;
+
+beforeAll(async () => {
+  const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
+  const kc = new KubeConfig();
+  // Port 1 on loopback: connection refused, immediately.
+  kc.loadFromClusterAndUser({ name: "nowhere", server: "http://127.0.0.1:1", skipTLSVerify: true }, { name: "u", token: "t" });
+  const logger = createLogger("manager-test", { level: "silent" });
+  const metrics = new ManagerMetrics();
+  runtime = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });
+  app = await buildServer({ config, runtime, logger, metrics });
+});
+afterAll(async () => {
+  await app.close();
+  runtime.client.close();
+});
+
+describe("auth", () => {
+  it.each([
+    ["no header", {}],
+    ["wrong key", { authorization: "Bearer nope" }],
+    ["wrong scheme", { authorization: `Basic ${API_KEY}` }],
+    ["key with a suffix", { authorization: `Bearer ${API_KEY}x` }],
+  ])("401 with the guide's exact body for %s", async (_name, headers) => {
+    for (const [method, url] of [["GET", "/api/instances"], ["GET", "/api/instances/alice"], ["DELETE", "/api/instances/alice"], ["POST", "/api/instances"]] as const) {
+      const res = await app.inject({ method, url, headers, ...(method === "POST" ? { payload: { userId: "alice" } } : {}) });
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toBe('{"error":"Missing or invalid Authorization header"}');
+    }
+  });
+  it("leaves /health, /metrics, /openapi.json and /docs public", async () => {
+    const health = await app.inject({ method: "GET", url: "/health" });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ ok: true });
+    const metrics = await app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain("openclaw_manager_instances{phase=\"running\"} 0");
+    expect(metrics.body).toContain("openclaw_manager_create_to_running_seconds_bucket");
+    const spec = await app.inject({ method: "GET", url: "/openapi.json" });
+    expect(spec.statusCode).toBe(200);
+    const paths = Object.keys(spec.json().paths);
+    expect(paths).toEqual(expect.arrayContaining(["/api/instances", "/api/instances/{userId}", "/health"]));
+    expect(spec.json().paths["/api/instances"].post.requestBody).toBeDefined();
+    const docs = await app.inject({ method: "GET", url: "/docs/" });
+    expect(docs.statusCode).toBe(200);
+  });
+});
+
+describe("validation before any Kubernetes call", () => {
+  const badIds = ["Alice", "-alice", "alice-", "al_ice", "al.ice", "a".repeat(50), "ali ce"];
+  it.each(badIds)("GET/DELETE /api/instances/%s -> 400 naming the rule", async (id) => {
+    for (const method of ["GET", "DELETE"] as const) {
+      const res = await app.inject({ method, url: `/api/instances/${encodeURIComponent(id)}`, headers: auth });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: "invalid_request", field: "userId", rule: "dns1123-label" });
+      expect(res.json().error).toMatch(/DNS-1123/);
+    }
+  });
+  it.each([...badIds, ""])("POST userId %j -> 400", async (id) => {
+    const res = await app.inject({ method: "POST", url: "/api/instances", headers: auth, payload: { userId: id } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: "invalid_request", field: "userId" });
+  });
+  it.each([
+    [{}, "userId", "required"],
+    [{ userId: 42 }, "userId", "type"],
+    [{ userId: "alice", secrets: { A: 1 } }, "secrets.A", "type"],
+    [{ userId: "alice", secrets: "x" }, "secrets", "type"],
+    [{ userId: "alice", extra: true }, "extra", "additionalProperties"],
+    [{ userId: "alice", imageTag: "bad tag" }, "imageTag", "pattern"],
+    [{ userId: "alice", resources: { limits: { memory: "2 GB" } } }, "resources.limits.memory", "pattern"],
+    [{ userId: "alice", resources: { requests: { memory: "3Gi" } } }, "resources.requests.memory", "request-not-above-limit"],
+    [{ userId: "alice", secrets: { CLAWBOX_AGENT_TOKEN: "x" } }, "secrets.CLAWBOX_AGENT_TOKEN", "reserved"],
+    [{ userId: "alice", secrets: { "not-env": "x" } }, "secrets.not-env", "env-name"],
+  ])("POST %j -> 400 field %s rule %s", async (payload, field, rule) => {
+    const res = await app.inject({ method: "POST", url: "/api/instances", headers: auth, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: "invalid_request", field, rule });
+    expect(res.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+  it("refuses a non-JSON body and a bad preservePvc with 4xx JSON", async () => {
+    const res = await app.inject({ method: "POST", url: "/api/instances", headers: { ...auth, "content-type": "application/json" }, payload: "{nope" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBeTypeOf("string");
+    const del = await app.inject({ method: "DELETE", url: "/api/instances/alice?preservePvc=maybe", headers: auth });
+    expect(del.statusCode).toBe(400);
+    expect(del.json()).toMatchObject({ field: "preservePvc", rule: "type" });
+  });
+});
+
+describe("Kubernetes API unreachable", () => {
+  it("POST -> 503 in the one error shape, secrets not echoed, no stack", async () => {
+    const res = await app.inject({ method: "POST", url: "/api/instances", headers: auth, payload: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-SECRET" } } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: "kubernetes_unavailable" });
+    expect(res.body).not.toContain("sk-ant-SECRET");
+    expect(res.body).not.toMatch(/\n\s+at /);
+    const metrics = await app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toMatch(/openclaw_manager_apiserver_errors_total\{verb="apply",resource="[a-z]+",reason="unreachable"\} [1-9]/);
+  });
+  it("DELETE -> 503; GET of an unknown user -> 404 from the (empty) cache", async () => {
+    expect((await app.inject({ method: "DELETE", url: "/api/instances/alice", headers: auth })).statusCode).toBe(503);
+    const get = await app.inject({ method: "GET", url: "/api/instances/nobody", headers: auth });
+    expect(get.statusCode).toBe(404);
+    expect(get.json()).toMatchObject({ code: "not_found" });
+    const list = await app.inject({ method: "GET", url: "/api/instances", headers: auth });
+    expect(list.json()).toEqual({ instances: [] });
+  });
+  it("unknown routes answer 404 JSON (after auth)", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/nothing", headers: auth });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe("not_found");
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * buildServer(): the Manager's HTTP app, without listening, so tests drive it with app.inject.
+ * Registers, in order: shared schemas, error handling, auth, OpenAPI (/openapi.json, /docs),
+ * /health, /metrics, instance routes and the gateway routes (./gateway/routes.ts).
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import websocket from "@fastify/websocket";
+import { Ajv } from "ajv";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { ManagerContext } from "./context.ts";
+import { registerAuth } from "./auth.ts";
+import { registerErrorHandling } from "./errors.ts";
+import { registerGatewayRoutes } from "./gateway/routes.ts";
+import { registerInstanceRoutes } from "./routes/instances.ts";
+import { errorSchema, instanceStatusSchema } from "./schemas.ts";
+
+/**
+ * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
+ * properties are refused, not silently dropped). Query strings and path params are text, so
+ * those validators coerce ("false" -> false).
+ */
+function validatorCompiler() {
+  const common = { allErrors: false, strict: false, useDefaults: true, removeAdditional: false } as const;
+  const body = new Ajv({ ...common, coerceTypes: false });
+  const text = new Ajv({ ...common, coerceTypes: "array" });
+  for (const ajv of [body, text]) {
+    ajv.addSchema(errorSchema);
+    ajv.addSchema(instanceStatusSchema);
+  }
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
+}
+
+export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler());
+  app.addSchema(errorSchema);
+  app.addSchema(instanceStatusSchema);
+  registerErrorHandling(app);
+  registerAuth(app, ctx.config.apiKey);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "ClawBox Manager API", version: "0.1.0", description: "Per-user OpenClaw instances (internal, ClusterIP :3000)" },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(websocket);
+
+  app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    "/health",
+    {
+      config: { public: true },
+      schema: {
+        tags: ["ops"],
+        summary: "Liveness (no auth)",
+        response: { 200: { type: "object", required: ["ok"], properties: { ok: { type: "boolean" } } } },
+      },
+      logLevel: "warn",
+    },
+    async () => ({ ok: true }),
+  );
+
+  app.get(
+    "/metrics",
+    { config: { public: true }, schema: { tags: ["ops"], summary: "Prometheus metrics (no auth)" }, logLevel: "warn" },
+    async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+  );
+
+  await registerInstanceRoutes(app, ctx);
+  await registerGatewayRoutes(app, ctx);
+  return app;
+}
