@@ -1,0 +1,85 @@
+import { GatewayError, HttpError, notFound, unavailable, type InstanceEndpoint } from "@clawbox/shared";
+import type { ManagerContext } from "../context.ts";
+import type { AgentPool } from "./agent-pool.ts";
+
+/**
+ * Calls one instance's gateway through its agent, with the one error shape:
+ * unknown instance -> 404, not running yet -> 503 naming the phase, agent/gateway unreachable
+ * -> 503, no answer in time -> 504, the gateway's own error -> 502 with its code and details.
+ */
+export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
+/** Margin so the agent's own timeout (and its clear error) arrives before ours. */
+const TRANSPORT_MARGIN_MS = 2000;
+
+export class InstanceGateway {
+  private readonly ctx: ManagerContext;
+  private readonly pool: AgentPool;
+
+  constructor(ctx: ManagerContext, pool: AgentPool) {
+    this.ctx = ctx;
+    this.pool = pool;
+  }
+
+  /** The endpoint of a running instance, or the HTTP error explaining why there is none. */
+  async endpoint(userId: string): Promise<InstanceEndpoint> {
+    const status = await this.ctx.runtime.get(userId);
+    if (!status) throw notFound(`instance ${userId} not found`);
+    if (status.phase !== "running") {
+      throw unavailable(
+        status.phase === "error"
+          ? `instance ${userId} is in error: ${status.message ?? "gateway not running"}`
+          : `instance ${userId} is not running yet (phase ${status.phase})`,
+        { phase: status.phase },
+      );
+    }
+    const ep = await this.ctx.runtime.endpoint(userId);
+    if (!ep) throw notFound(`instance ${userId} not found`);
+    return ep;
+  }
+
+  async call<T = unknown>(userId: string, method: string, params?: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<T> {
+    const ep = await this.endpoint(userId);
+    try {
+      return await this.pool.get(userId, ep).request<T>(method, params, {
+        timeoutMs: timeoutMs + TRANSPORT_MARGIN_MS,
+        frame: { timeoutMs },
+      });
+    } catch (e) {
+      throw toHttpError(e);
+    }
+  }
+
+  /** PNG bytes of the instance's live browser tab (the agent reads the gateway's file). */
+  async screenshot(userId: string, timeoutMs = 120_000): Promise<Buffer> {
+    const ep = await this.endpoint(userId);
+    let res: Response;
+    try {
+      res = await fetch(`${ep.agentUrl}/screenshot`, {
+        headers: { authorization: `Bearer ${ep.agentToken}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const err = e as Error;
+      if (err.name === "TimeoutError") throw new HttpError(504, `screenshot of ${userId} timed out after ${timeoutMs} ms`, { code: "TIMEOUT" });
+      throw unavailable(`agent of ${userId} unreachable: ${(err.cause as NodeJS.ErrnoException)?.code ?? err.message}`);
+    }
+    if (res.ok) return Buffer.from(await res.arrayBuffer());
+    const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; details?: Record<string, unknown> };
+    throw new HttpError(res.status >= 500 ? res.status : 502, body.error ?? `agent answered HTTP ${res.status}`, {
+      code: body.code ?? "AGENT_ERROR",
+      ...(body.details ? { details: body.details } : {}),
+    });
+  }
+
+  evict(userId: string) {
+    this.pool.evict(userId);
+  }
+}
+
+export function toHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof GatewayError) {
+    return new HttpError(e.status, e.message, { code: e.code, ...(e.details ? { details: e.details } : {}) });
+  }
+  return new HttpError(502, (e as Error).message ?? "gateway call failed", { code: "GATEWAY_ERROR" });
+}

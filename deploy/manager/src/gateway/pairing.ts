@@ -1,0 +1,69 @@
+import { badRequest, notFound } from "@clawbox/shared";
+import type { InstanceGateway } from "./instance-gateway.ts";
+import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "./validate.ts";
+
+/**
+ * DM pairing (someone messaged the bot; the owner approves them by code):
+ *   GET  pairing/list?channel=telegram[&accountId=]  -> channels.pairing.list
+ *        => {channel, requests:[{code, senderId, senderLabel, createdAt, expiresAt, accountId}]}
+ *   POST pairing/approve {channel, code, notify?, accountId?} -> channels.pairing.approve
+ *        {channel, accountId, requestId: code, notify}; accountId defaults to the request's own.
+ * Shape documented in deploy/manager/DEPLOY.md ("Telegram / WhatsApp").
+ */
+export interface PairingRequestView {
+  code: string;
+  senderId: string | null;
+  senderLabel: string | null;
+  createdAt: string | null;
+  expiresAt: string | null;
+  accountId: string;
+}
+
+type Obj = Record<string, unknown>;
+
+const iso = (v: unknown): string | null => {
+  if (typeof v === "number") return new Date(v).toISOString();
+  if (typeof v === "string" && v) return v;
+  return null;
+};
+
+function toView(r: Obj): PairingRequestView {
+  return {
+    code: String(r.code ?? r.requestId ?? ""),
+    senderId: (r.senderId as string | undefined) ?? null,
+    senderLabel: (r.senderLabel as string | undefined) ?? null,
+    createdAt: iso(r.createdAt),
+    expiresAt: iso(r.expiresAt),
+    accountId: String(r.accountId ?? "default"),
+  };
+}
+
+async function listRaw(gw: InstanceGateway, userId: string, channel: string, accountId?: string) {
+  const r = await gw.call<{ requests?: Obj[] }>(userId, "channels.pairing.list", { channel, ...(accountId ? { accountId } : {}) }, 15_000);
+  return (r?.requests ?? []).filter((x) => !x.channel || x.channel === channel).map(toView);
+}
+
+export async function pairingList(gw: InstanceGateway, userId: string, query: Record<string, string | undefined>) {
+  const channel = requiredString(query, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
+  const accountId = query.accountId;
+  if (accountId !== undefined && !ACCOUNT_PATTERN.test(accountId)) throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  return { channel, requests: await listRaw(gw, userId, channel, accountId) };
+}
+
+export async function pairingApprove(gw: InstanceGateway, userId: string, rawBody: unknown) {
+  const body = objectBody(rawBody);
+  const channel = requiredString(body, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
+  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the pairing code the sender received (e.g. ABC3KLM9)");
+  const notify = optionalBoolean(body, "notify") ?? false;
+  let accountId = body.accountId;
+  if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
+    throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  if (accountId === undefined) {
+    const match = (await listRaw(gw, userId, channel)).find((r) => r.code.toUpperCase() === code.toUpperCase());
+    if (!match) throw notFound(`no pending ${channel} pairing request with code ${code}`);
+    accountId = match.accountId;
+  }
+  const r = await gw.call<Obj>(userId, "channels.pairing.approve", { channel, accountId, requestId: code, notify }, 30_000);
+  return { approved: true, channel, code, accountId, senderId: (r?.senderId as string | undefined) ?? null, notified: notify };
+}

@@ -1,0 +1,53 @@
+import { join } from "node:path";
+
+/**
+ * Where one local instance lives (ARCHITECTURE.md "Local runtime"): the data root's
+ * `instances/<userId>/{state,home,logs,instance.json}` and a block of 200 ports from
+ * LOCAL_PORT_BASE: gateway = base, agent = base+150, websockify = base+160, vnc = base+161,
+ * X display = 100 + index. (The gateway itself uses base+2..base+110 for browser/CDP.)
+ */
+export const PORT_BLOCK = 200;
+
+export interface InstanceLayout {
+  dir: string;
+  stateDir: string;
+  homeDir: string;
+  logsDir: string;
+  runDir: string;
+  recordFile: string;
+  secretsFile: string;
+  configSeedFile: string;
+  configFile: string;
+  gatewayLog: string;
+  agentLog: string;
+  openclawLog: string;
+  ports: { gateway: number; agent: number; websockify: number; vnc: number };
+  display: string;
+}
+
+export function instanceLayout(dataDir: string, userId: string, index: number, portBase: number): InstanceLayout {
+  const dir = join(dataDir, "instances", userId);
+  const stateDir = join(dir, "state");
+  const logsDir = join(dir, "logs");
+  const base = portBase + index * PORT_BLOCK;
+  return {
+    dir,
+    stateDir,
+    homeDir: join(dir, "home"),
+    logsDir,
+    runDir: join(dir, "run"),
+    recordFile: join(dir, "instance.json"),
+    secretsFile: join(dir, "secrets.json"),
+    configSeedFile: join(dir, "openclaw.seed.json"),
+    configFile: join(stateDir, "openclaw.json"),
+    gatewayLog: join(logsDir, "gateway.log"),
+    agentLog: join(logsDir, "agent.log"),
+    openclawLog: join(logsDir, "openclaw.log"),
+    ports: { gateway: base, agent: base + 150, websockify: base + 160, vnc: base + 161 },
+    display: `:${100 + index}`,
+  };
+}
+
+export function maxIndex(portBase: number): number {
+  return Math.floor((65535 - portBase) / PORT_BLOCK) - 1;
+}

@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * instance.json (the Deployment's counterpart) and secrets.json (the Secret's, mode 0600).
+ * A delete that keeps the data leaves instance.json with `deletedAt` so a re-create gets the
+ * same port block back when it is free.
+ */
+export interface InstanceRecord {
+  userId: string;
+  index: number;
+  createdAt: string;
+  imageTag?: string;
+  restartCount: number;
+  deletedAt?: string;
+}
+
+function writeAtomic(file: string, data: string, mode = 0o600) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, file);
+}
+
+export function readRecord(file: string): InstanceRecord | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as InstanceRecord;
+  } catch {
+    return null;
+  }
+}
+
+export function writeRecord(file: string, rec: InstanceRecord) {
+  mkdirSync(join(file, ".."), { recursive: true });
+  writeAtomic(file, JSON.stringify(rec, null, 2));
+}
+
+export function readSecrets(file: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+export function writeSecrets(file: string, secrets: Record<string, string>) {
+  writeAtomic(file, JSON.stringify(secrets), 0o600);
+}
+
+export function removeSecrets(file: string) {
+  rmSync(file, { force: true });
+}
+
+export function listRecordFiles(dataDir: string): string[] {
+  const root = join(dataDir, "instances");
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => join(root, name, "instance.json"))
+    .filter((f) => existsSync(f));
+}
