@@ -90,6 +90,12 @@ describe("instanceStatus", () => {
     expect(status([unscheduled], [failed, scaling])!.phase).toBe("pending");
   });
 
+  it("keeps waiting while the data claim is still being bound", () => {
+    const unscheduled = pod({ phase: "Pending", conditions: cond(false, false) });
+    const unbound: EventLike = { type: "Warning", reason: "FailedScheduling", message: "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling." };
+    expect(status([unscheduled], [unbound])!.phase).toBe("pending");
+  });
+
   it("fails on FailedMount only when repeated", () => {
     const p = pod({ phase: "Pending", conditions: cond(true, false) });
     const mount = (count: number): EventLike => ({ type: "Warning", reason: "FailedMount", message: "MountVolume.SetUp failed", count });

@@ -59,6 +59,12 @@ export const FATAL_WAITING_REASONS = new Set([
   "CreateContainerError",
   "RunContainerError",
 ]);
+/**
+ * FailedScheduling only because the data claim is not bound yet: a provisioner (or the PV
+ * controller) is still working on it. Not fatal; a claim that never binds shows in the PVC.
+ */
+const WAITING_FOR_VOLUME = /unbound immediate PersistentVolumeClaims|waiting for (first consumer|volume)/i;
+
 /** FailedMount is often transient (volume still attaching); fatal from this many occurrences (DWO: 3). */
 export const FAILED_MOUNT_THRESHOLD = 3;
 
@@ -131,7 +137,7 @@ export function podFailure(pod: PodLike, events: EventLike[]): string | null {
   // emits TriggeredScaleUp right after FailedScheduling on every cold scale-up). Only while unscheduled.
   if (!condition(pod, "PodScheduled")) {
     const sched = warnings.filter((e) => e.reason === "FailedScheduling").sort((a, b) => eventTime(b) - eventTime(a))[0];
-    if (sched && eventTime(sched) > scaleUp) return `FailedScheduling: ${sched.message ?? "pod cannot be scheduled"}`;
+    if (sched && eventTime(sched) > scaleUp && !WAITING_FOR_VOLUME.test(sched.message ?? "")) return `FailedScheduling: ${sched.message ?? "pod cannot be scheduled"}`;
     const noScale = warnings.find((e) => e.reason === "NotTriggerScaleUp");
     if (noScale) return `NotTriggerScaleUp: ${noScale.message ?? "no node group can fit the pod"}`;
   }

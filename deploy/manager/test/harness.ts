@@ -1,0 +1,126 @@
+/**
+ * Runs the real Manager against a real test cluster (test/cluster) the way it runs in production:
+ * rbac.yaml applied, the Manager's API client authenticated as the `openclaw-manager`
+ * ServiceAccount (TokenRequest), its watch cache synced. Used by the integration tests and the bench.
+ * Also gives volumes to the PVCs: the test cluster has no storage provisioner, so each user's
+ * `<userId>-openclaw-data` claim gets a pre-bound PersistentVolume (what a provisioner would make).
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger, instanceNames } from "@clawbox/shared";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { FastifyInstance } from "fastify";
+import { kubectl } from "../../../test/cluster/cluster.ts";
+import { kubeconfigForServiceAccount } from "../../../test/cluster/service-account.ts";
+import { loadConfig, type ManagerConfig } from "../src/config.ts";
+import { KubeApiError, KubeClient } from "../src/k8s/client.ts";
+import { ManagerMetrics } from "../src/metrics.ts";
+import { KubernetesRuntime } from "../src/runtime/kubernetes/runtime.ts";
+import { buildServer } from "../src/server.ts";
+
+export const NAMESPACE = "openclaw";
+export const API_KEY = "int-test-manager-key-0123456789";
+export const RBAC_YAML = fileURLToPath(new URL("../k8s/rbac.yaml", import.meta.url));
+
+export interface RunningManager {
+  app: FastifyInstance;
+  runtime: KubernetesRuntime;
+  metrics: ManagerMetrics;
+  config: ManagerConfig;
+  saKubeconfig: string;
+  close(): Promise<void>;
+}
+
+export function adminClient(adminKubeconfig: string): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  return new KubeClient(kc);
+}
+
+export async function startManager(adminKubeconfig: string, env: Record<string, string> = {}): Promise<RunningManager> {
+  kubectl(adminKubeconfig, ["apply", "-f", RBAC_YAML]);
+  const sa = await kubeconfigForServiceAccount(adminKubeconfig, NAMESPACE, "openclaw-manager", 3600, join(adminKubeconfig, "..", `manager-sa-${process.pid}.kubeconfig`));
+  const config = loadConfig({
+    OPENCLAW_MANAGER_API_KEY: API_KEY,
+    OPENCLAW_RUNTIME: "kubernetes",
+    OPENCLAW_NAMESPACE: NAMESPACE,
+    OPENCLAW_IMAGE_REPO: "registry.test/openclaw-gke",
+    KUBECONFIG: sa.path,
+    ...env,
+  });
+  const logger = createLogger("manager-int", { level: process.env.LOG_LEVEL ?? "silent" });
+  const metrics = new ManagerMetrics();
+  const runtime = new KubernetesRuntime({ config, logger, metrics });
+  await runtime.start();
+  const app = await buildServer({ config, runtime, logger, metrics });
+  await app.ready();
+  return {
+    app,
+    runtime,
+    metrics,
+    config,
+    saKubeconfig: sa.path,
+    async close() {
+      await app.close();
+      await runtime.stop();
+    },
+  };
+}
+
+/** A PersistentVolume pre-bound to the user's data claim (Retain: a kept claim keeps its volume). */
+export async function provisionVolume(admin: KubeClient, userId: string): Promise<void> {
+  const name = `pv-${userId}`;
+  await admin.apply(
+    `/api/v1/persistentvolumes/${name}`,
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name, labels: { "clawbox.test/volume": "true" } },
+      spec: {
+        capacity: { storage: "10Gi" },
+        accessModes: ["ReadWriteOnce"],
+        persistentVolumeReclaimPolicy: "Retain",
+        storageClassName: "",
+        hostPath: { path: `/tmp/clawbox-test-pv/${userId}` },
+        claimRef: { namespace: NAMESPACE, name: instanceNames(userId).pvc },
+      },
+    },
+    "clawbox-test",
+  );
+}
+
+/** Reads an object as the cluster admin; null when it does not exist. */
+export async function readObject<T = any>(admin: KubeClient, path: string): Promise<T | null> {
+  try {
+    return (await admin.request<T>("get", "GET", path)).body;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export async function poll<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** Sum of a counter's samples in a Prometheus text exposition, filtered by label values. */
+export function counterSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
