@@ -83,7 +83,7 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
               env: [
                 { name: "OPENCLAW_STATE_DIR", value: STATE_DIR },
                 { name: "OPENCLAW_CONFIG_PATH", value: CONFIG_PATH },
-                { name: "OPENCLAW_SEED_CONFIG", value: SEED_CONFIG },
+                { name: "OPENCLAW_CONFIG_SEED", value: SEED_CONFIG },
                 { name: "OPENCLAW_GATEWAY_PORT", value: String(GATEWAY_PORT) },
                 { name: "HOME", value: HOME_DIR },
                 { name: "DISPLAY", value: ":99" },

@@ -7,8 +7,11 @@ export const STATE_DIR = "/home/node/.openclaw";
 export const HOME_DIR = `${STATE_DIR}/home`;
 export const CONFIG_PATH = `${STATE_DIR}/openclaw.json`;
 export const LOG_FILE = `${STATE_DIR}/logs/gateway.log`;
-/** The ConfigMap is mounted here; gke-entrypoint.sh copies OPENCLAW_SEED_CONFIG to CONFIG_PATH when missing. */
-export const SEED_DIR = "/etc/openclaw/seed";
+/**
+ * The ConfigMap is mounted here; deploy/scripts/gke-entrypoint.sh copies OPENCLAW_CONFIG_SEED
+ * (its default: /etc/openclaw/openclaw.json) to CONFIG_PATH when that is missing.
+ */
+export const SEED_DIR = "/etc/openclaw";
 export const SEED_CONFIG = `${SEED_DIR}/openclaw.json`;
 export const CONFIG_MAP_KEY = "openclaw.json";
 
