@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { descendants, stopLeftovers } from "./process-tree.ts";
 
 /**
  * Child services of `npm start`. Each runs in its own process group (detached), so stopping
@@ -40,9 +41,14 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM to each service's process group, then SIGKILL whatever is left after `graceMs`. */
-export async function stopServices(services: Service[], graceMs = 10_000): Promise<void> {
+/**
+ * SIGTERM to each service's process group, then SIGKILL whatever is left after `graceMs`.
+ * Processes the services started in groups of their own (the Manager's instance processes)
+ * are snapshotted first and stopped after their parents are gone.
+ */
+export async function stopServices(services: Service[], graceMs = 30_000): Promise<void> {
   const running = services.filter((s) => s.child.pid !== undefined && s.child.exitCode === null && s.child.signalCode === null);
+  const offspring = descendants(running.map((s) => s.child.pid!));
   for (const s of running) signalGroup(s.child.pid!, "SIGTERM");
   const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
   await Promise.all(
@@ -52,6 +58,8 @@ export async function stopServices(services: Service[], graceMs = 10_000): Promi
   );
   // Grandchildren that outlived their parent still belong to the group.
   for (const s of services) if (s.child.pid) signalGroup(s.child.pid, "SIGKILL");
+  const stopped = await stopLeftovers(offspring, graceMs);
+  if (stopped > 0) process.stdout.write(`[start] stopped ${stopped} instance process(es) (they start again with the next npm start)\n`);
 }
 
 /** Polls an HTTP URL until it answers 2xx (or the service exits / time runs out). */

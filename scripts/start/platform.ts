@@ -62,10 +62,6 @@ async function runStep(name: string, args: string[], cwd: string, track: (s: Ser
   if (code !== 0) throw new Error(`${name} failed (exit ${code})`);
 }
 
-async function buildApp(): Promise<void> {
-  const { build } = await import("vite");
-  await build({ configFile: join(REPO_ROOT, "deploy/app/vite.config.ts"), logLevel: "warn" });
-}
 
 async function checkLiveView(settings: PlatformSettings): Promise<boolean> {
   const liveViewPackages = ["xvfb", "x11vnc", "websockify", "chromium"];
@@ -126,7 +122,8 @@ async function start(
     });
     services.push(track(manager));
     const builds = Promise.all([
-      buildApp(),
+      // vite build in its own process: in-process it would set NODE_ENV=production for the services.
+      runStep("app-build", [join(REPO_ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], join(REPO_ROOT, "deploy/app"), track),
       runStep("api-build", [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], join(REPO_ROOT, "deploy/api"), track),
     ]);
     await Promise.all([builds, waitForHttp(`${managerUrl}/health`, manager, 120_000)]);
