@@ -37,9 +37,15 @@ export function adminClient(adminKubeconfig: string): KubeClient {
   return new KubeClient(kc);
 }
 
-export async function startManager(adminKubeconfig: string, env: Record<string, string> = {}): Promise<RunningManager> {
+/** Applies rbac.yaml and returns a kubeconfig for the openclaw-manager ServiceAccount. */
+export async function managerServiceAccount(adminKubeconfig: string): Promise<string> {
   kubectl(adminKubeconfig, ["apply", "-f", RBAC_YAML]);
-  const sa = await kubeconfigForServiceAccount(adminKubeconfig, NAMESPACE, "openclaw-manager", 3600, join(adminKubeconfig, "..", `manager-sa-${process.pid}.kubeconfig`));
+  const file = join(adminKubeconfig, "..", `manager-sa-${process.pid}.kubeconfig`);
+  return (await kubeconfigForServiceAccount(adminKubeconfig, NAMESPACE, "openclaw-manager", 3600, file)).path;
+}
+
+export async function startManager(adminKubeconfig: string, env: Record<string, string> = {}): Promise<RunningManager> {
+  const sa = { path: await managerServiceAccount(adminKubeconfig) };
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     OPENCLAW_RUNTIME: "kubernetes",

@@ -292,3 +292,29 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
     }
   });
 });
+
+describe("with OPENCLAW_INGRESS_ENABLED=true", () => {
+  it("also applies an Ingress and a ManagedCertificate for <userId>.<domain>, and deletes them", async () => {
+    const withIngress = await startManager(inject("kubeconfig"), { OPENCLAW_INGRESS_ENABLED: "true", OPENCLAW_DOMAIN_BASE: "oc.example.test" });
+    try {
+      const userId = uid("pub");
+      await provisionVolume(admin, userId);
+      const res = await withIngress.app.inject({ method: "POST", url: "/api/instances", headers: auth, payload: { userId } });
+      expect(res.statusCode).toBe(201);
+      const names = instanceNames(userId);
+      const ing = await readObject(admin, `${net}/ingresses/${names.ingress}`);
+      expect(ing.spec.rules[0].host).toBe(`${userId}.oc.example.test`);
+      expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: names.service, port: { name: "agent" } });
+      const mc = await readObject(admin, `/apis/networking.gke.io/v1/namespaces/${NAMESPACE}/managedcertificates/${names.managedCertificate}`);
+      expect(mc.spec.domains).toEqual([`${userId}.oc.example.test`]);
+      const np = await readObject(admin, `${net}/networkpolicies/${names.networkPolicy}`);
+      expect(np.spec.ingress[1].from.map((p: any) => p.ipBlock.cidr)).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
+      const gone = await withIngress.app.inject({ method: "DELETE", url: `/api/instances/${userId}?preservePvc=false`, headers: auth });
+      expect(gone.statusCode).toBe(200);
+      expect(await readObject(admin, `${net}/ingresses/${names.ingress}`)).toBeNull();
+      expect(await readObject(admin, `/apis/networking.gke.io/v1/namespaces/${NAMESPACE}/managedcertificates/${names.managedCertificate}`)).toBeNull();
+    } finally {
+      await withIngress.close();
+    }
+  });
+});
