@@ -35,6 +35,11 @@ export class AgentPool {
     for (const userId of [...this.conns.keys()]) this.evict(userId);
   }
 
+  /** Sockets opened so far for this instance (1 while the connection stays healthy). */
+  connectCount(userId: string): number {
+    return this.conns.get(userId)?.conn.connectCount ?? 0;
+  }
+
   get size(): number {
     return this.conns.size;
   }

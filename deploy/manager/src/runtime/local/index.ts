@@ -22,6 +22,7 @@ import { processTree, rssBytes } from "./proc.ts";
 import { toInstanceStatus } from "./status.ts";
 import { listRecordFiles, readRecord, readSecrets, removeSecrets, writeRecord, writeSecrets, type InstanceRecord } from "./store.ts";
 import { openclawEntry, WhatsAppSeed } from "./whatsapp-seed.ts";
+import { buildAgent } from "../../../../agent/build.ts";
 
 /**
  * The local runtime (OPENCLAW_RUNTIME=local, the default): every instance is a set of processes
@@ -45,7 +46,12 @@ export interface LocalRuntimeOptions {
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 export const ENTRYPOINT = join(REPO_ROOT, "deploy/scripts/gke-entrypoint.sh");
-export const AGENT_MAIN = join(REPO_ROOT, "deploy/agent/src/main.ts");
+/** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
+let agentMain: string | undefined;
+function builtAgent(): string {
+  agentMain ??= buildAgent();
+  return agentMain;
+}
 /** Env passed through from the Manager to instance processes (nothing else leaks, e.g. no API key). */
 const PASS_ENV = ["LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 
@@ -85,6 +91,7 @@ export class LocalRuntime implements InstanceRuntime {
 
   async start(): Promise<void> {
     mkdirSync(join(this.opts.dataDir, "instances"), { recursive: true });
+    builtAgent();
     if (!this.desktop.available) this.log.warn({ reason: this.desktop.reason }, "local runtime: no live browser view");
     this.seed.ensure((m) => this.log.info(m)).catch(() => undefined);
     for (const file of listRecordFiles(this.opts.dataDir)) {
@@ -347,7 +354,7 @@ export class LocalRuntime implements InstanceRuntime {
     const { layout, record } = l;
     l.agent = spawnLogged({
       command: process.execPath,
-      args: [AGENT_MAIN],
+      args: [builtAgent()],
       env: {
         ...this.baseEnv(),
         AGENT_PORT: String(layout.ports.agent),

@@ -1,0 +1,255 @@
+/**
+ * Gateway routes against real OpenClaw gateways started by the local runtime (through
+ * deploy/scripts/gke-entrypoint.sh, with their agents, Xvfb, x11vnc and websockify).
+ * Two instances are shared by the whole file: they take 15-60 s to start on this machine.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { FastifyInstance } from "fastify";
+import { createLogger, deriveInstanceToken, GatewayClient, GatewayError, signVncTicket } from "@clawbox/shared";
+import { loadConfig } from "../config.ts";
+import { ManagerMetrics } from "../metrics.ts";
+import { LocalRuntime } from "../runtime/local/index.ts";
+import { buildServer } from "../server.ts";
+
+const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
+// A fixed data dir keeps the one-time WhatsApp seed between runs; instances are purged at the end.
+const DATA_DIR = join(REPO, ".data", "test-gateway-routes");
+const API_KEY = "test-manager-key-gateway-routes";
+const A = "gw-alpha";
+const B = "gw-bravo";
+const BOT_TOKEN = "123456789:AAFakeTokenForClawBoxTestsOnly_abcdefghij";
+
+let app: FastifyInstance;
+let runtime: LocalRuntime;
+let base: string;
+const auth = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+
+async function api(method: string, path: string, body?: unknown) {
+  const t0 = performance.now();
+  const res = await fetch(`${base}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const type = res.headers.get("content-type") ?? "";
+  const data = type.includes("json") ? await res.json() : Buffer.from(await res.arrayBuffer());
+  return { status: res.status, body: data as any, ms: performance.now() - t0, type };
+}
+
+async function waitPhase(userId: string, phases: string[], timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await runtime.get(userId);
+    if (s && phases.includes(s.phase)) return s;
+    if (Date.now() > deadline) throw new Error(`${userId} never reached ${phases.join("/")}: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function firstWsMessage(url: string): Promise<{ data?: Buffer; status?: number; protocol?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ["binary"]);
+    const timer = setTimeout(() => reject(new Error("no VNC data within 10 s")), 10_000);
+    ws.on("unexpected-response", (_req, res) => {
+      clearTimeout(timer);
+      resolve({ status: res.statusCode });
+    });
+    ws.on("message", (d) => {
+      clearTimeout(timer);
+      resolve({ data: Buffer.from(d as Buffer), protocol: ws.protocol });
+      ws.terminate();
+    });
+    ws.on("error", () => undefined);
+  });
+}
+
+beforeAll(async () => {
+  const config = loadConfig({
+    OPENCLAW_MANAGER_API_KEY: API_KEY,
+    CLAWBOX_DATA_DIR: DATA_DIR,
+    LOCAL_PORT_BASE: "41000",
+    LOCAL_STOP_GRACE_MS: "15000",
+  });
+  const logger = createLogger("gateway-int", { level: "warn" });
+  runtime = new LocalRuntime({ config, logger });
+  await runtime.start();
+  // Leftovers of an interrupted earlier run.
+  for (const u of [A, B]) await runtime.delete(u, { preservePvc: false });
+  app = await buildServer({ config, runtime, logger, metrics: new ManagerMetrics() });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  for (const u of [A, B]) expect((await api("POST", "/api/instances", { userId: u })).status).toBe(201);
+  await Promise.all([waitPhase(A, ["running"]), waitPhase(B, ["running"])]);
+});
+
+afterAll(async () => {
+  await app?.close();
+  for (const u of [A, B]) await runtime?.delete(u, { preservePvc: false });
+  await runtime?.stop();
+});
+
+describe("rpc through the Manager", () => {
+  it("status, health and channels.status reach the gateway over one reused agent socket", async () => {
+    const status = await api("POST", `/api/instances/${A}/rpc`, { method: "status" });
+    expect(status.status).toBe(200);
+    expect(status.body).toHaveProperty("runtimeVersion");
+    const health = await api("POST", `/api/instances/${A}/rpc`, { method: "health", params: {} });
+    expect(health.status).toBe(200);
+    expect(health.body.ok).toBe(true);
+    const channels = await api("POST", `/api/instances/${A}/rpc`, { method: "channels.status", params: {} });
+    expect(channels.status).toBe(200);
+    // The preinstalled WhatsApp plugin is loaded.
+    expect(channels.body.channels).toHaveProperty("whatsapp");
+    for (let i = 0; i < 5; i++) expect((await api("POST", `/api/instances/${A}/rpc`, { method: "health" })).status).toBe(200);
+    expect(app.agentPool.connectCount(A)).toBe(1);
+  });
+
+  it("maps the guide's channel.status {channelId} to channels.status {channel}", async () => {
+    const r = await api("POST", `/api/instances/${A}/rpc`, { method: "channel.status", params: { channelId: "whatsapp" } });
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body.channels)).toEqual(["whatsapp"]);
+  });
+
+  it("passes a gateway error through with its code", async () => {
+    const r = await api("POST", `/api/instances/${A}/rpc`, { method: "no.such.method" });
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe("INVALID_REQUEST");
+    expect(r.body.error).toMatch(/unknown method/);
+  });
+
+  it("refuses bad input with field and rule", async () => {
+    const r = await api("POST", `/api/instances/${A}/rpc`, { params: {} });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ field: "method", rule: "required" });
+    const unknown = await api("POST", `/api/instances/nobody-here/rpc`, { method: "status" });
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe("telegram", () => {
+  it("validates the token shape before sending it", async () => {
+    const r = await api("POST", `/api/instances/${A}/telegram/setup`, { botToken: "not-a-token" });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ field: "botToken", rule: "telegram-bot-token" });
+    expect(JSON.stringify(r.body)).not.toContain("not-a-token");
+  });
+
+  it("setup shows configured in status (token never echoed) and logout clears it", async () => {
+    const setup = await api("POST", `/api/instances/${A}/telegram/setup`, { botToken: BOT_TOKEN });
+    expect(setup.status).toBe(200);
+    expect(JSON.stringify(setup.body)).not.toContain(BOT_TOKEN);
+    let status: any;
+    for (let i = 0; i < 20; i++) {
+      status = await api("GET", `/api/instances/${A}/telegram/status`);
+      if (status.body.configured) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ channel: "telegram", configured: true });
+    expect(JSON.stringify(status.body)).not.toContain(BOT_TOKEN);
+    const probed = await api("GET", `/api/instances/${A}/telegram/status?probe=true`);
+    expect(probed.status).toBe(200);
+    expect(JSON.stringify(probed.body)).not.toContain(BOT_TOKEN);
+
+    const logout = await api("POST", `/api/instances/${A}/telegram/logout`);
+    expect(logout.status).toBe(200);
+    const after = await api("GET", `/api/instances/${A}/telegram/status`);
+    expect(after.body.configured).toBe(false);
+  });
+});
+
+describe("pairing and whatsapp", () => {
+  it("pairing/list returns the empty list in the documented shape", async () => {
+    const r = await api("GET", `/api/instances/${A}/pairing/list?channel=telegram`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ channel: "telegram", requests: [] });
+    const missing = await api("GET", `/api/instances/${A}/pairing/list`);
+    expect(missing.status).toBe(400);
+    expect(missing.body.field).toBe("channel");
+    const approve = await api("POST", `/api/instances/${A}/pairing/approve`, { channel: "telegram", code: "ABC3KLM9", notify: true });
+    expect(approve.status).toBe(404);
+  });
+
+  it("whatsapp/qr answers with a clear error when WhatsApp cannot be reached", async () => {
+    const r = await api("POST", `/api/instances/${A}/whatsapp/qr`, { force: true, timeoutMs: 5000 });
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe("WHATSAPP_LOGIN_FAILED");
+    expect(r.body.error).toMatch(/WhatsApp/);
+    expect(r.ms).toBeLessThan(20_000); // its own timeout (5 s) + margin: never a hang
+    const wait = await api("POST", `/api/instances/${A}/whatsapp/wait`, { timeoutMs: 1000 });
+    expect(wait.status).toBe(200);
+    expect(wait.body.connected).toBe(false);
+    const status = await api("GET", `/api/instances/${A}/whatsapp/status`);
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ channel: "whatsapp", available: true, connected: false });
+  });
+});
+
+describe("browser view", () => {
+  it("VNC proxy delivers the RFB banner with the API key and with a ticket; another user's ticket is refused", async () => {
+    const ws = base.replace("http", "ws");
+    const withKey = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${API_KEY}`);
+    expect(withKey.data?.toString()).toBe("RFB 003.008\n");
+    const ticket = signVncTicket(API_KEY, A, 60);
+    const withTicket = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${encodeURIComponent(ticket)}`);
+    expect(withTicket.data?.toString()).toBe("RFB 003.008\n");
+    const otherTicket = signVncTicket(API_KEY, B, 60);
+    const refused = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${encodeURIComponent(otherTicket)}`);
+    expect(refused.status).toBe(401);
+    const none = await firstWsMessage(`${ws}/api/instances/${A}/vnc`);
+    expect(none.status).toBe(401);
+  });
+
+  it("a screenshot comes back as PNG bytes (route and rpc browser.screenshot)", async () => {
+    const r = await api("GET", `/api/instances/${A}/screenshot`);
+    expect(r.status).toBe(200);
+    expect(r.type).toBe("image/png");
+    expect((r.body as Buffer).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const rpc = await api("POST", `/api/instances/${A}/rpc`, { method: "browser.screenshot" });
+    expect(rpc.status).toBe(200);
+    expect(rpc.body.mimeType).toBe("image/png");
+    expect(Buffer.from(rpc.body.dataBase64, "base64").subarray(1, 4).toString()).toBe("PNG");
+  });
+});
+
+describe("isolation and failures", () => {
+  it("an instance cannot reach another instance's gateway or agent with its own tokens", async () => {
+    const la = runtime.layout(A)!;
+    const tokenB = deriveInstanceToken(API_KEY, "gateway", B);
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${la.ports.gateway}`, token: tokenB, connectTimeoutMs: 10_000 });
+    const err = await client.request("status").catch((e) => e);
+    client.close();
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(JSON.stringify((err as GatewayError).toShape())).toMatch(/AUTH_TOKEN_MISMATCH|unauthorized|token/i);
+    const agentTokenB = deriveInstanceToken(API_KEY, "agent", B);
+    const res = await fetch(`http://127.0.0.1:${la.ports.agent}/rpc`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agentTokenB}` },
+      body: JSON.stringify({ method: "status" }),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("a killed gateway shows error with its last log lines; calls get 503 at once; a re-create brings it back with its state", async () => {
+    const setup = await api("POST", `/api/instances/${B}/telegram/setup`, { botToken: BOT_TOKEN });
+    expect(setup.status).toBe(200);
+    const procs = runtime.processes(B)!;
+    const { cmdline } = await import("../runtime/local/proc.ts");
+    const gatewayNode = procs.pids.find((p) => cmdline(p).some((a) => a.includes("openclaw")) && p !== procs.gatewayPid);
+    expect(gatewayNode).toBeDefined();
+    process.kill(gatewayNode!, "SIGKILL");
+    const failed = await waitPhase(B, ["error"], 60_000);
+    expect(failed.message).toBeTruthy();
+    expect(failed.pods[0]!.state.status).toBe("terminated");
+
+    const down = await api("POST", `/api/instances/${B}/rpc`, { method: "status" });
+    expect(down.status).toBe(503);
+    expect(down.ms).toBeLessThan(2000);
+
+    const again = await api("POST", "/api/instances", { userId: B });
+    expect([200, 201]).toContain(again.status);
+    await waitPhase(B, ["running"]);
+    const status = await api("GET", `/api/instances/${B}/telegram/status`);
+    expect(status.body.configured).toBe(true); // its state (config with the bot token) survived
+  });
+});
