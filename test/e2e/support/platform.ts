@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+const REPO_ROOT = join(import.meta.dirname, "../../..");
+
+/** The real platform, started exactly as a user does (`node scripts/start.ts`), on test ports. */
+export interface StartedPlatform {
+  appUrl: string;
+  apiUrl: string;
+  dataDir: string;
+  output: string[];
+  process: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+export async function startPlatformProcess(extraEnv: Record<string, string>, timeoutMs = 300_000): Promise<StartedPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawbox-e2e-"));
+  const env = {
+    ...process.env,
+    NODE_ENV: "development",
+    CLAWBOX_DATA_DIR: dataDir,
+    CLAWBOX_SKIP_SYSTEM_PACKAGES: "1", // scripts/prepare-test.ts installed them
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [join(REPO_ROOT, "scripts/start.ts")], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  const ready = new Promise<{ appUrl: string; apiUrl: string }>((resolve, reject) => {
+    let appUrl = "";
+    const onLine = (line: string) => {
+      output.push(line);
+      if (process.env.CLAWBOX_E2E_VERBOSE) process.stdout.write(line + "\n");
+      const app = line.match(/^\s+App:\s+(http\S+)/);
+      if (app) appUrl = app[1]!;
+      const api = line.match(/^\s+App API:\s+(http\S+)/);
+      if (api && appUrl) resolve({ appUrl, apiUrl: api[1]! });
+    };
+    createInterface({ input: child.stdout! }).on("line", onLine);
+    createInterface({ input: child.stderr! }).on("line", onLine);
+    void exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output.slice(-40).join("\n")}`)));
+    setTimeout(() => reject(new Error(`npm start not ready in ${timeoutMs / 1000} s:\n${output.slice(-40).join("\n")}`)), timeoutMs).unref();
+  });
+  try {
+    const urls = await ready;
+    return {
+      ...urls,
+      dataDir,
+      output,
+      process: child,
+      stop: async () => {
+        if (child.exitCode === null) child.kill("SIGTERM");
+        return exited;
+      },
+    };
+  } catch (err) {
+    child.kill("SIGTERM");
+    await exited;
+    throw err;
+  }
+}
