@@ -30,10 +30,12 @@ export interface RunningApi {
  */
 export async function startApi(
   config: ApiConfig,
-  opts: { logDestination?: DestinationStream; logLevel?: string } = {},
+  opts: { logDestination?: DestinationStream; logLevel?: string; database?: DatabaseHandle } = {},
 ): Promise<RunningApi> {
   const logger = createLogger("clawbox-api", opts.logLevel ? { level: opts.logLevel } : {}, opts.logDestination);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  // A caller-supplied database (tests: several API configurations on one database) stays open.
+  const ownsDatabase = !opts.database;
+  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }));
   if (config.migrateOnStart) await database.migrate();
   const metrics = new ApiMetrics();
 
@@ -93,7 +95,7 @@ export async function startApi(
       if (closed) return;
       closed = true;
       await app.close();
-      await database.close();
+      if (ownsDatabase) await database.close();
     },
   };
 }

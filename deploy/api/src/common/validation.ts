@@ -6,6 +6,10 @@ function firstProblem(errors: ValidationError[], prefix = ""): { field: string; 
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     const constraints = Object.entries(e.constraints ?? {});
+    // A missing value fails every rule at once; "required" is the one that explains it.
+    if (constraints.length > 0 && e.value === undefined && !("whitelistValidation" in (e.constraints ?? {}))) {
+      return { field, rule: "required", message: `${field} is required` };
+    }
     if (constraints.length > 0) {
       const [rule, message] = constraints[0]!;
       // class-validator's name for "property should not exist" is whitelistValidation.

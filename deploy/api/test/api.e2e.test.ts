@@ -1,0 +1,510 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { WebSocket } from "ws";
+import { openrouterKeys } from "../src/db/schema.ts";
+import { sendWebhook } from "../../../test/standins/revenuecat-standin.ts";
+import { client, createTestDatabase, secretFor, startStandins, startTestApi, type Api, type DbKind } from "./harness.ts";
+
+/**
+ * App API end to end over HTTP, against real PostgreSQL and real PGlite, with stand-ins for
+ * Google, Apple, RevenueCat, OpenRouter and the Manager (test/standins/*-standin.ts).
+ */
+describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let s: Awaited<ReturnType<typeof startStandins>>;
+  let api: Api;
+  let call: ReturnType<typeof client>;
+  /** Every response body the tests saw, to prove no secret ever left in one. */
+  const responses: string[] = [];
+  const extraApis: Api[] = [];
+
+  const http = async (...args: Parameters<ReturnType<typeof client>>) => {
+    const r = await call(...args);
+    responses.push(r.text);
+    return r;
+  };
+  const signup = async (name = "user") => {
+    const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
+    const r = await http("POST", "/auth/signup", { body: { email, password: "correct horse battery", name } });
+    expect(r.status).toBe(201);
+    return { email, ...r.body } as { email: string; user: { id: string }; accessToken: string; refreshToken: string };
+  };
+  /** A user RevenueCat knows as entitled (lifetime "pro"). */
+  const entitledUser = async (name = "payer") => {
+    const u = await signup(name);
+    s.revenuecat.setEntitlement(u.user.id, "pro", new Date(Date.now() + 30 * 86_400_000));
+    return u;
+  };
+  const waitRunning = async (token: string, id: string) => {
+    for (let i = 0; i < 100; i++) {
+      const r = await http("GET", `/instances/${id}`, { token });
+      if (r.body.phase === "running") return r.body;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error("instance never reached running");
+  };
+  const extraApi = async (env: Record<string, string | undefined>) => {
+    const a = await startTestApi(s.env(env), db.handle);
+    extraApis.push(a);
+    return { api: a, call: client(a.url) };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind, kind === "postgres" ? inject("databaseUrl") : undefined);
+    s = await startStandins(`mgr-${randomBytes(16).toString("hex")}`);
+    api = await startTestApi(s.env(), db.handle);
+    call = client(api.url);
+  });
+
+  afterAll(async () => {
+    for (const a of extraApis) await a.close();
+    await api?.close();
+    await s?.stop();
+    await db?.drop();
+  });
+
+  describe("service endpoints", () => {
+    it("GET /health is {ok:true}, /docs-json is OpenAPI with the guide's paths, /metrics is Prometheus", async () => {
+      expect((await http("GET", "/health")).body).toEqual({ ok: true });
+      const doc = (await http("GET", "/docs-json")).body;
+      for (const p of ["/auth/signup", "/auth/login", "/auth/google", "/auth/apple", "/auth/refresh", "/users/me", "/instances", "/instances/{id}", "/instances/{id}/telegram/setup", "/instances/{id}/telegram/status", "/instances/{id}/telegram/logout", "/instances/{id}/pairing/list", "/instances/{id}/pairing/approve", "/instances/{id}/whatsapp/qr", "/instances/{id}/whatsapp/wait", "/instances/{id}/whatsapp/status", "/instances/{id}/rpc", "/health"]) {
+        expect(doc.paths, p).toHaveProperty([p]);
+      }
+      expect((await http("GET", "/docs")).status).toBe(200);
+      const metrics = await http("GET", "/metrics");
+      expect(metrics.text).toContain("clawbox_api_http_request_duration_seconds_bucket");
+    });
+  });
+
+  describe("email accounts", () => {
+    it("signs up, logs in, refuses a wrong password and a duplicate email", async () => {
+      const u = await signup("alice");
+      expect(u.user).toMatchObject({ email: u.email, name: "alice" });
+      expect(Object.keys(u).sort()).toEqual(["accessToken", "accessTokenExpiresAt", "email", "refreshToken", "refreshTokenExpiresAt", "user"]);
+      const ttl = Date.parse((u as any).accessTokenExpiresAt) - Date.now();
+      expect(ttl).toBeGreaterThan(14 * 60_000);
+      expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+
+      const ok = await http("POST", "/auth/login", { body: { email: u.email.toUpperCase(), password: "correct horse battery" } });
+      expect(ok.status).toBe(200);
+      expect(ok.body.user.id).toBe(u.user.id);
+
+      const wrong = await http("POST", "/auth/login", { body: { email: u.email, password: "wrong horse battery" } });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).toEqual({ error: "Invalid email or password", code: "invalid_credentials" });
+      const unknown = await http("POST", "/auth/login", { body: { email: "nobody@example.com", password: "whatever1" } });
+      expect(unknown.body).toEqual(wrong.body);
+
+      const dup = await http("POST", "/auth/signup", { body: { email: u.email, password: "another password" } });
+      expect(dup.status).toBe(409);
+      expect(dup.body).toMatchObject({ code: "email_taken", field: "email", rule: "unique" });
+    });
+
+    it("names the field and the rule of bad input, and refuses unknown properties", async () => {
+      const bad = await http("POST", "/auth/signup", { body: { email: "not-an-email", password: "longenough" } });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ code: "invalid_request", field: "email", rule: "isEmail" });
+      const short = await http("POST", "/auth/signup", { body: { email: "x@example.com", password: "short" } });
+      expect(short.body).toMatchObject({ field: "password", rule: "minLength" });
+      const extra = await http("POST", "/auth/login", { body: { email: "x@example.com", password: "p", admin: true } });
+      expect(extra.body).toMatchObject({ field: "admin", rule: "unknown-property" });
+      const notJson = await http("POST", "/auth/login", { body: undefined, headers: { "content-type": "application/json" } });
+      expect(notJson.status).toBe(400);
+      const nothing = await http("POST", "/auth/signup", { body: {} });
+      expect(nothing.body).toMatchObject({ field: "email", rule: "required" });
+      // No account was created by any of these.
+      const login = await http("POST", "/auth/login", { body: { email: "x@example.com", password: "longenough" } });
+      expect(login.status).toBe(401);
+    });
+
+    it("GET /users/me needs a valid, unexpired, untampered access token", async () => {
+      const u = await signup("bob");
+      const me = await http("GET", "/users/me", { token: u.accessToken });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ id: u.user.id, email: u.email, name: "bob", signInMethods: { password: true, google: false, apple: false } });
+
+      const none = await http("GET", "/users/me");
+      expect(none.status).toBe(401);
+      expect(none.body).toEqual({ error: "Missing or invalid Authorization header" });
+
+      const [h, p, sig] = u.accessToken.split(".");
+      const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
+      const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: randomUUID() })).toString("base64url");
+      const tampered = await http("GET", "/users/me", { token: `${h}.${forgedPayload}.${sig}` });
+      expect(tampered.status).toBe(401);
+      expect(tampered.body.code).toBe("invalid_token");
+
+      const key = new TextEncoder().encode(secretFor("jwt"));
+      const expired = await new SignJWT({ typ: "access" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(u.user.id)
+        .setIssuer("clawbox-api")
+        .setAudience("clawbox-app")
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 1000)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+        .sign(key);
+      const exp = await http("GET", "/users/me", { token: expired });
+      expect(exp.status).toBe(401);
+      expect(exp.body).toEqual({ error: "Access token expired", code: "token_expired" });
+
+      const otherKey = await new SignJWT({ typ: "access" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(u.user.id)
+        .setIssuer("clawbox-api")
+        .setAudience("clawbox-app")
+        .setExpirationTime("5m")
+        .sign(randomBytes(32));
+      expect((await http("GET", "/users/me", { token: otherKey })).body.code).toBe("invalid_token");
+      // A refresh token is not an access token.
+      expect((await http("GET", "/users/me", { token: u.refreshToken })).status).toBe(401);
+    });
+
+    it("rotates refresh tokens and revokes the family when a used one comes back", async () => {
+      const u = await signup("carol");
+      const r1 = await http("POST", "/auth/refresh", { body: { refreshToken: u.refreshToken } });
+      expect(r1.status).toBe(200);
+      expect(r1.body.refreshToken).not.toBe(u.refreshToken);
+      expect(r1.body.user.id).toBe(u.user.id);
+      expect((await http("GET", "/users/me", { token: r1.body.accessToken })).status).toBe(200);
+
+      const reuse = await http("POST", "/auth/refresh", { body: { refreshToken: u.refreshToken } });
+      expect(reuse.status).toBe(401);
+      expect(reuse.body.code).toBe("refresh_token_reused");
+      // The thief's reuse also killed the legitimate newer token of the same family.
+      const after = await http("POST", "/auth/refresh", { body: { refreshToken: r1.body.refreshToken } });
+      expect(after.status).toBe(401);
+      expect(after.body.code).toBe("refresh_token_revoked");
+      // Another sign-in (another family) is unaffected.
+      const login = await http("POST", "/auth/login", { body: { email: u.email, password: "correct horse battery" } });
+      expect((await http("POST", "/auth/refresh", { body: { refreshToken: login.body.refreshToken } })).status).toBe(200);
+      expect((await http("POST", "/auth/refresh", { body: { refreshToken: "x".repeat(43) } })).body.code).toBe("invalid_refresh_token");
+    });
+
+    it("logout revokes the refresh token family", async () => {
+      const u = await signup("dave");
+      const out = await http("POST", "/auth/logout", { token: u.accessToken, body: { refreshToken: u.refreshToken } });
+      expect(out.status).toBe(204);
+      expect((await http("POST", "/auth/refresh", { body: { refreshToken: u.refreshToken } })).status).toBe(401);
+    });
+
+    it("refuses an expired refresh token", async () => {
+      const short = await extraApi({ REFRESH_TOKEN_TTL_SECONDS: "1" });
+      const email = `eve-${randomUUID().slice(0, 8)}@example.com`;
+      const r = await short.call("POST", "/auth/signup", { body: { email, password: "correct horse battery" } });
+      await new Promise((res) => setTimeout(res, 1300));
+      const refreshed = await short.call("POST", "/auth/refresh", { body: { refreshToken: r.body.refreshToken } });
+      expect(refreshed.status).toBe(401);
+      expect(refreshed.body.code).toBe("refresh_token_expired");
+    });
+
+    it("rate-limits the auth endpoints per IP and route with 429 in the error shape", async () => {
+      const limited = await extraApi({ AUTH_RATE_LIMIT_PER_MINUTE: "3" });
+      const statuses: number[] = [];
+      let last: any;
+      for (let i = 0; i < 4; i++) {
+        last = await limited.call("POST", "/auth/login", { body: { email: "rl@example.com", password: "whatever1" } });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      expect(last.body).toMatchObject({ error: expect.any(String), code: "rate_limited" });
+      expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
+      // Another route has its own bucket.
+      expect((await limited.call("POST", "/auth/refresh", { body: { refreshToken: "y".repeat(43) } })).status).toBe(401);
+    });
+  });
+
+  describe("Google and Apple sign-in (stand-in JWKS with real keys)", () => {
+    it("Google: accepts a valid ID token, same subject = same account; refuses wrong audience, issuer, expired, bad signature", async () => {
+      const sub = `g-${randomUUID()}`;
+      const email = `g-${randomUUID().slice(0, 8)}@gmail.com`;
+      const first = await http("POST", "/auth/google", { body: { idToken: await s.google.sign({ sub, email, emailVerified: true, name: "Gina" }) } });
+      expect(first.status).toBe(200);
+      expect(first.body.user).toMatchObject({ email, name: "Gina" });
+      const again = await http("POST", "/auth/google", { body: { idToken: await s.google.sign({ sub, issuer: "accounts.google.com" }) } });
+      expect(again.body.user.id).toBe(first.body.user.id);
+
+      for (const [opts, why] of [
+        [{ audience: "someone-else.apps.googleusercontent.com" }, "claim aud"],
+        [{ issuer: "https://evil.example.com" }, "claim iss"],
+        [{ expiresIn: -120 }, "expired"],
+        [{ foreign: true }, "signature"],
+      ] as const) {
+        const r = await http("POST", "/auth/google", { body: { idToken: await s.google.sign({ sub, ...opts }) } });
+        expect(r.status, why).toBe(401);
+        expect(r.body.code).toBe("invalid_id_token");
+        expect(r.body.error).toMatch(/Google ID token refused/);
+      }
+      // An Apple token is not a Google token.
+      const apple = await http("POST", "/auth/google", { body: { idToken: await s.apple.sign({ sub }) } });
+      expect(apple.status).toBe(401);
+    });
+
+    it("Google links to the email account with the same verified email", async () => {
+      const u = await signup("linker");
+      const r = await http("POST", "/auth/google", { body: { idToken: await s.google.sign({ email: u.email, emailVerified: true }) } });
+      expect(r.body.user.id).toBe(u.user.id);
+    });
+
+    it("Apple: checks the nonce (sha256 of the raw nonce) besides signature, issuer, audience and expiry", async () => {
+      const sub = `a-${randomUUID()}`;
+      const nonce = randomBytes(16).toString("hex");
+      const ok = await http("POST", "/auth/apple", { body: { idToken: await s.apple.sign({ sub, nonce, email: "relay@privaterelay.appleid.com", emailVerified: true }), nonce, name: "Anna" } });
+      expect(ok.status).toBe(200);
+      expect(ok.body.user).toMatchObject({ name: "Anna" });
+
+      const wrongNonce = await http("POST", "/auth/apple", { body: { idToken: await s.apple.sign({ sub, nonce }), nonce: "another-nonce-value" } });
+      expect(wrongNonce.status).toBe(401);
+      expect(wrongNonce.body.error).toMatch(/nonce/);
+      const rawNonceInToken = await http("POST", "/auth/apple", { body: { idToken: await s.apple.sign({ sub, nonceClaim: nonce }), nonce } });
+      expect(rawNonceInToken.status).toBe(401);
+      for (const opts of [{ audience: "com.other.app" }, { issuer: "https://accounts.google.com" }, { expiresIn: -60 }, { foreign: true }]) {
+        const r = await http("POST", "/auth/apple", { body: { idToken: await s.apple.sign({ sub, nonce, ...opts }), nonce } });
+        expect(r.status, JSON.stringify(opts)).toBe(401);
+        expect(r.body.code).toBe("invalid_id_token");
+      }
+      const missingNonce = await http("POST", "/auth/apple", { body: { idToken: await s.apple.sign({ sub, nonce }) } });
+      expect(missingNonce.body).toEqual({ error: "nonce is required", code: "invalid_request", field: "nonce", rule: "required" });
+    });
+  });
+
+  describe("subscriptions (RevenueCat stand-in)", () => {
+    it("gates instance creation on the entitlement; the webhook keeps the state current", async () => {
+      const u = await signup("freeloader");
+      const sub = await http("GET", "/subscription", { token: u.accessToken });
+      expect(sub.body).toEqual({ active: false, entitlement: "pro", expiresAt: null, source: "revenuecat_api", required: true });
+      const refused = await http("POST", "/instances", { token: u.accessToken });
+      expect(refused.status).toBe(402);
+      expect(refused.body.code).toBe("subscription_required");
+
+      const url = `${api.url}/webhooks/revenuecat`;
+      const expiration = Date.now() + 30 * 86_400_000;
+      expect((await sendWebhook(url, "wrong", { type: "INITIAL_PURCHASE", app_user_id: u.user.id, entitlement_ids: ["pro"], expiration_at_ms: expiration })).status).toBe(401);
+      const hook = await sendWebhook(url, s.secrets.webhookSecret, { type: "INITIAL_PURCHASE", app_user_id: u.user.id, entitlement_ids: ["pro"], expiration_at_ms: expiration });
+      expect(hook).toEqual({ status: 200, body: { ok: true, applied: true } });
+      const now = await http("GET", "/subscription", { token: u.accessToken });
+      expect(now.body).toMatchObject({ active: true, source: "revenuecat_webhook", expiresAt: new Date(expiration).toISOString() });
+      const created = await http("POST", "/instances", { token: u.accessToken });
+      expect(created.status).toBe(201);
+    });
+
+    it("asks RevenueCat's subscriber API for a user it has not cached", async () => {
+      const u = await entitledUser();
+      const before = s.revenuecat.lookups.length;
+      expect((await http("GET", "/subscription", { token: u.accessToken })).body).toMatchObject({ active: true, required: true, source: "revenuecat_api" });
+      expect(s.revenuecat.lookups.slice(before)).toEqual([u.user.id]);
+      // Cached: a second check does not ask again.
+      await http("GET", "/subscription", { token: u.accessToken });
+      expect(s.revenuecat.lookups.length).toBe(before + 1);
+    });
+
+    it("without REVENUECAT_API_KEY everyone is entitled", async () => {
+      const open = await extraApi({ REVENUECAT_API_KEY: undefined, OPENROUTER_MANAGEMENT_KEY: undefined });
+      const email = `open-${randomUUID().slice(0, 8)}@example.com`;
+      const u = await open.call("POST", "/auth/signup", { body: { email, password: "correct horse battery" } });
+      expect((await open.call("GET", "/subscription", { token: u.body.accessToken })).body).toEqual({ active: true, entitlement: "pro", expiresAt: null, source: "not_required", required: false });
+      const created = await open.call("POST", "/instances", { token: u.body.accessToken });
+      expect(created.status).toBe(201);
+      const secrets = s.manager!.instances.get(s.manager!.calls.filter((c) => c.method === "POST" && c.path === "/api/instances").at(-1)!.body!["userId" as never] as string)?.secrets;
+      expect(secrets).toEqual({});
+    });
+  });
+
+  describe("instances (Manager stand-in)", () => {
+    it("creates, polls to running, passes the Manager's status through, calls allowed RPC, deletes", async () => {
+      const u = await entitledUser("owner");
+      const created = await http("POST", "/instances", { token: u.accessToken });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), phase: "pending", ready: false });
+      expect(created.body).not.toHaveProperty("userId");
+      const id = created.body.id;
+
+      const list = await http("GET", "/instances", { token: u.accessToken });
+      expect(list.body.map((i: any) => i.id)).toEqual([id]);
+      const running = await waitRunning(u.accessToken, id);
+      expect(running).toMatchObject({ id, phase: "running", ready: true, pods: [expect.objectContaining({ phase: "Running", ready: true })] });
+
+      const again = await http("POST", "/instances", { token: u.accessToken });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ code: "instance_limit", details: { limit: 1, instanceIds: [id] } });
+
+      const status = await http("POST", `/instances/${id}/rpc`, { token: u.accessToken, body: { method: "status" } });
+      expect(status.status).toBe(200);
+      expect(status.body).toMatchObject({ ok: true, payload: { runtimeVersion: "2026.9.6" } });
+      for (const method of ["config.patch", "plugins.install", "exec.approvals.set", "secrets.store.set"]) {
+        const r = await http("POST", `/instances/${id}/rpc`, { token: u.accessToken, body: { method, params: {} } });
+        expect(r.status, method).toBe(403);
+        expect(r.body).toMatchObject({ code: "rpc_method_forbidden", field: "method", rule: "allowlist" });
+        expect(r.body.error).toContain(method);
+      }
+
+      const badBot = await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken: "nope" } });
+      expect(badBot.status).toBe(400);
+      expect(badBot.body).toMatchObject({ field: "botToken", rule: "matches" });
+      expect(badBot.text).not.toContain("nope");
+      const botToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
+      expect((await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken } })).status).toBe(200);
+      expect((await http("GET", `/instances/${id}/telegram/status?probe=true`, { token: u.accessToken })).body).toMatchObject({ configured: true });
+      expect((await http("GET", `/instances/${id}/pairing/list?channel=telegram`, { token: u.accessToken })).body).toEqual({ channel: "telegram", requests: [] });
+      expect((await http("GET", `/instances/${id}/pairing/list?channel=sms`, { token: u.accessToken })).body).toMatchObject({ field: "channel", rule: "isIn" });
+      const approve = await http("POST", `/instances/${id}/pairing/approve`, { token: u.accessToken, body: { channel: "telegram", code: "ABC3KLM9", notify: true } });
+      expect(approve.status).toBe(404);
+      expect((await http("POST", `/instances/${id}/telegram/logout`, { token: u.accessToken })).body).toMatchObject({ cleared: true });
+      const qr = await http("POST", `/instances/${id}/whatsapp/qr`, { token: u.accessToken, body: { force: true } });
+      expect(qr.status).toBe(502);
+      expect(qr.body).toMatchObject({ error: expect.stringContaining("WhatsApp login failed"), code: "whatsapp_unreachable" });
+      expect((await http("POST", `/instances/${id}/whatsapp/wait`, { token: u.accessToken, body: { timeoutMs: 5000 } })).body).toEqual({ connected: false, message: "No QR scanned" });
+      expect((await http("GET", `/instances/${id}/whatsapp/status`, { token: u.accessToken })).status).toBe(200);
+      // The Manager received the derived userId, never anything the user chose.
+      const managerUserId = s.manager!.calls.find((c) => c.path.endsWith("/telegram/setup"))!.path.split("/")[3];
+      expect(managerUserId).toMatch(/^u-[0-9a-f]{12}$/);
+
+      const del = await http("DELETE", `/instances/${id}?preservePvc=false`, { token: u.accessToken });
+      expect(del.body).toEqual({ id, deleted: true, pvcPreserved: false });
+      expect((await http("GET", "/instances", { token: u.accessToken })).body).toEqual([]);
+      expect(s.manager!.instances.has(managerUserId!)).toBe(false);
+    });
+
+    it("one user cannot read, delete or call another user's instance (404)", async () => {
+      const a = await entitledUser("a");
+      const b = await entitledUser("b");
+      const id = (await http("POST", "/instances", { token: a.accessToken })).body.id;
+      await waitRunning(a.accessToken, id);
+      const attempts: [string, string, unknown?][] = [
+        ["GET", `/instances/${id}`],
+        ["DELETE", `/instances/${id}`],
+        ["POST", `/instances/${id}/rpc`, { method: "status" }],
+        ["POST", `/instances/${id}/telegram/setup`, { botToken: "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11" }],
+        ["GET", `/instances/${id}/telegram/status`],
+        ["POST", `/instances/${id}/telegram/logout`],
+        ["GET", `/instances/${id}/pairing/list`],
+        ["POST", `/instances/${id}/pairing/approve`, { channel: "telegram", code: "ABCDEFGH" }],
+        ["POST", `/instances/${id}/whatsapp/qr`, {}],
+        ["GET", `/instances/${id}/whatsapp/status`],
+        ["POST", `/instances/${id}/vnc/ticket`],
+      ];
+      for (const [method, path, body] of attempts) {
+        const r = await http(method, path, { token: b.accessToken, body });
+        expect(r.status, `${method} ${path}`).toBe(404);
+        expect(r.body).toEqual({ error: "Instance not found", code: "not_found" });
+      }
+      expect((await http("GET", "/instances", { token: b.accessToken })).body).toEqual([]);
+      expect((await http("GET", `/instances/${randomUUID()}`, { token: a.accessToken })).status).toBe(404);
+      expect((await http("GET", `/instances/not-a-uuid`, { token: a.accessToken })).status).toBe(404);
+      // A's instance is untouched.
+      expect((await http("GET", `/instances/${id}`, { token: a.accessToken })).body.phase).toBe("running");
+
+      // VNC: A's ticket opens A's live view; it does not open anything else.
+      const t = await http("POST", `/instances/${id}/vnc/ticket`, { token: a.accessToken });
+      expect(t.body).toMatchObject({ ticket: expect.stringMatching(/^vt1\./), path: `/instances/${id}/vnc?ticket=${encodeURIComponent(t.body.ticket)}` });
+      const banner = await new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(api.url.replace("http", "ws") + t.body.path, ["binary"]);
+        ws.once("message", (d) => {
+          resolve(String(d));
+          ws.close();
+        });
+        ws.once("error", reject);
+      });
+      expect(banner).toBe("RFB 003.008\n");
+      const vncCall = s.manager!.calls.filter((c) => c.method === "WS").at(-1)!;
+      expect(vncCall.query.token).toBe(t.body.ticket);
+
+      const bId = (await http("POST", "/instances", { token: b.accessToken })).body.id;
+      for (const path of [`/instances/${bId}/vnc?ticket=${encodeURIComponent(t.body.ticket)}`, `/instances/${id}/vnc?ticket=vt1.bad`, `/instances/${id}/vnc`]) {
+        const status = await new Promise<number>((resolve) => {
+          const ws = new WebSocket(api.url.replace("http", "ws") + path);
+          ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once("open", () => resolve(101));
+          ws.once("error", () => resolve(-1));
+        });
+        expect(status, path).toBe(401);
+      }
+    });
+
+    it("leaves nothing behind when the Manager fails a create, and a retry works", async () => {
+      const u = await entitledUser("retry");
+      s.failNextCreate(503);
+      const failed = await http("POST", "/instances", { token: u.accessToken });
+      expect(failed.status).toBe(503);
+      expect(failed.body).toMatchObject({ code: "forced" });
+      expect((await http("GET", "/instances", { token: u.accessToken })).body).toEqual([]);
+      const retry = await http("POST", "/instances", { token: u.accessToken });
+      expect(retry.status).toBe(201);
+    });
+
+    it("maps an unreachable Manager to 503 in the error shape", async () => {
+      const down = await extraApi({ MANAGER_URL: "http://127.0.0.1:9", REVENUECAT_API_KEY: undefined, OPENROUTER_MANAGEMENT_KEY: undefined });
+      const email = `down-${randomUUID().slice(0, 8)}@example.com`;
+      const u = await down.call("POST", "/auth/signup", { body: { email, password: "correct horse battery" } });
+      const r = await down.call("POST", "/instances", { token: u.body.accessToken });
+      expect(r.status).toBe(503);
+      expect(r.body).toEqual({ error: "The instance manager is unreachable", code: "manager_unreachable" });
+      expect((await down.call("GET", "/instances", { token: u.body.accessToken })).body).toEqual([]);
+    });
+  });
+
+  describe("OpenRouter keys (stand-in)", () => {
+    it("provisions a key with the first instance, passes it as OPENROUTER_API_KEY, stores it encrypted, disables it on lapse and account deletion; the key is never in a response or log line", async () => {
+      const u = await entitledUser("router");
+      const created = await http("POST", "/instances", { token: u.accessToken });
+      expect(created.status).toBe(201);
+      const createCall = s.openrouter.calls.filter((c) => c.method === "POST").at(-1)!;
+      expect(createCall).toMatchObject({ path: "/api/v1/keys", authorized: true, body: { name: expect.stringMatching(/^clawbox-u-[0-9a-f]{12}$/), limit: 7 } });
+      const stored = [...s.openrouter.keys.values()].find((k) => k.name === (createCall.body as any).name)!;
+      expect(stored.key).toMatch(/^sk-or-v1-/);
+      const managerUserId = (createCall.body as any).name.replace(/^clawbox-/, "");
+      expect(s.manager!.instances.get(managerUserId)!.secrets).toEqual({ OPENROUTER_API_KEY: stored.key });
+
+      // At rest: only the ciphertext and a hash.
+      const rows = await db.handle.db.select().from(openrouterKeys);
+      const row = rows.find((r) => r.providerKeyHash === stored.hash)!;
+      expect(row).toMatchObject({ state: "active", limitCredits: 7 });
+      expect(JSON.stringify(row)).not.toContain(stored.key);
+      expect(JSON.stringify(row)).not.toContain(stored.key.slice(9, 40));
+
+      // Re-create after delete reuses the same key (one key per user).
+      await http("DELETE", `/instances/${created.body.id}`, { token: u.accessToken });
+      await http("POST", "/instances", { token: u.accessToken });
+      expect(s.openrouter.calls.filter((c) => c.method === "POST" && (c.body as any)?.name === (createCall.body as any).name)).toHaveLength(1);
+
+      // Subscription lapses -> key disabled; renewal -> enabled again.
+      const url = `${api.url}/webhooks/revenuecat`;
+      await sendWebhook(url, s.secrets.webhookSecret, { type: "EXPIRATION", app_user_id: u.user.id, entitlement_ids: ["pro"], expiration_at_ms: Date.now() - 1000 });
+      expect(stored.disabled).toBe(true);
+      expect((await http("GET", "/subscription", { token: u.accessToken })).body.active).toBe(false);
+      await sendWebhook(url, s.secrets.webhookSecret, { type: "RENEWAL", app_user_id: u.user.id, entitlement_ids: ["pro"], expiration_at_ms: Date.now() + 86_400_000 });
+      expect(stored.disabled).toBe(false);
+
+      // Account deletion: instance deleted with its data, key disabled, sessions gone.
+      const del = await http("DELETE", "/users/me", { token: u.accessToken });
+      expect(del.status).toBe(204);
+      expect(stored.disabled).toBe(true);
+      const lastDelete = s.manager!.calls.filter((c) => c.method === "DELETE").at(-1)!;
+      expect(lastDelete).toMatchObject({ path: `/api/instances/${managerUserId}`, query: { preservePvc: "false" } });
+      expect((await http("POST", "/auth/refresh", { body: { refreshToken: u.refreshToken } })).status).toBe(401);
+      expect((await http("POST", "/auth/login", { body: { email: u.email, password: "correct horse battery" } })).status).toBe(401);
+
+      // The key (and every other secret) never left in a response body or a log line.
+      const secrets = [stored.key, s.secrets.openrouterManagementKey, s.secrets.managerApiKey, s.secrets.revenuecatKey, s.secrets.webhookSecret, u.refreshToken, u.accessToken, "correct horse battery"];
+      const logs = [...api.logs, ...extraApis.flatMap((a) => a.logs)];
+      expect(logs.length).toBeGreaterThan(20);
+      for (const secret of secrets) {
+        expect(responses.filter((r) => r.includes(stored.key))).toEqual([]);
+        expect(logs.filter((l) => l.includes(secret)), "a log line carries a secret").toEqual([]);
+      }
+      expect(logs.some((l) => l.includes("openrouter key created"))).toBe(true);
+    });
+
+    it("refuses a wrong management key at the stand-in and reports 502 without leaking it", async () => {
+      const wrong = await extraApi({ OPENROUTER_MANAGEMENT_KEY: "sk-or-mgmt-wrong" });
+      const email = `wrongkey-${randomUUID().slice(0, 8)}@example.com`;
+      const u = await wrong.call("POST", "/auth/signup", { body: { email, password: "correct horse battery" } });
+      s.revenuecat.setEntitlement(u.body.user.id, "pro", null);
+      const r = await wrong.call("POST", "/instances", { token: u.body.accessToken });
+      expect(r.status).toBe(502);
+      expect(r.body).toEqual({ error: "OpenRouter key management failed (HTTP 401)", code: "openrouter_error" });
+      expect(s.openrouter.calls.at(-1)!.authorized).toBe(false);
+      expect((await wrong.call("GET", "/instances", { token: u.body.accessToken })).body).toEqual([]);
+    });
+  });
+});
