@@ -26,11 +26,12 @@ const BOT_TOKEN = "123456789:AAFakeTokenForClawBoxTestsOnly_abcdefghij";
 let app: FastifyInstance;
 let runtime: LocalRuntime;
 let base: string;
-const auth = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+const auth = { authorization: `Bearer ${API_KEY}` };
 
 async function api(method: string, path: string, body?: unknown) {
   const t0 = performance.now();
-  const res = await fetch(`${base}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = body === undefined ? auth : { ...auth, "content-type": "application/json" };
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const type = res.headers.get("content-type") ?? "";
   const data = type.includes("json") ? await res.json() : Buffer.from(await res.arrayBuffer());
   return { status: res.status, body: data as any, ms: performance.now() - t0, type };
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     CLAWBOX_DATA_DIR: DATA_DIR,
-    LOCAL_PORT_BASE: "41000",
+    LOCAL_PORT_BASE: "22000", // below the ephemeral port range (32768+)
     LOCAL_STOP_GRACE_MS: "15000",
   });
   const logger = createLogger("gateway-int", { level: "warn" });
@@ -235,9 +236,10 @@ describe("isolation and failures", () => {
     expect(setup.status).toBe(200);
     const procs = runtime.processes(B)!;
     const { cmdline } = await import("../runtime/local/proc.ts");
-    const gatewayNode = procs.pids.find((p) => cmdline(p).some((a) => a.includes("openclaw")) && p !== procs.gatewayPid);
-    expect(gatewayNode).toBeDefined();
-    process.kill(gatewayNode!, "SIGKILL");
+    // The gateway's server process (its launcher `node openclaw.mjs` runs it as `openclaw-gateway`).
+    const server = procs.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
+    expect(server).toBeDefined();
+    process.kill(server!, "SIGKILL");
     const failed = await waitPhase(B, ["error"], 60_000);
     expect(failed.message).toBeTruthy();
     expect(failed.pods[0]!.state.status).toBe("terminated");
@@ -249,6 +251,9 @@ describe("isolation and failures", () => {
     const again = await api("POST", "/api/instances", { userId: B });
     expect([200, 201]).toContain(again.status);
     await waitPhase(B, ["running"]);
+    const revived = runtime.processes(B)!.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
+    expect(revived).toBeDefined();
+    expect(revived).not.toBe(server);
     const status = await api("GET", `/api/instances/${B}/telegram/status`);
     expect(status.body.configured).toBe(true); // its state (config with the bot token) survived
   });

@@ -112,7 +112,7 @@ export class LocalRuntime implements InstanceRuntime {
         this.boot(l);
       }
     }
-    this.timer = setInterval(() => void this.poll(), this.opts.pollIntervalMs ?? 1000);
+    this.timer = setInterval(() => void this.poll(), this.opts.pollIntervalMs ?? 500);
     this.timer.unref();
   }
 
@@ -377,6 +377,8 @@ export class LocalRuntime implements InstanceRuntime {
     l.finishedAt = new Date().toISOString();
     l.message = tailLines(l.layout.gatewayLog, 15) || "gateway process exited";
     this.log.warn({ userId: l.record.userId, exitCode: l.exitCode }, "instance gateway exited");
+    // Whatever is left of its process group (an orphaned gateway server would keep the port).
+    void stopTree(l.gateway ?? null, 3000);
   }
 
   private async stopProcesses(l: Live) {

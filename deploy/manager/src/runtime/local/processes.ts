@@ -59,7 +59,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `graceMs` (a gateway with a stuck channel was seen taking 5+ minutes to exit).
  */
 export async function stopTree(rec: PidRecord | null, graceMs: number): Promise<{ killed: boolean }> {
-  if (!rec || !pidAlive(rec)) return { killed: false };
+  if (!rec) return { killed: false };
+  // The root may be gone while its group lives on (e.g. the gateway's server process after its
+  // launcher died): the group is still ours, so it is stopped too.
+  if (!pidAlive(rec) && processTree(rec.pid).length === 0) return { killed: false };
   const signalAll = (sig: NodeJS.Signals) => {
     const pids = processTree(rec.pid);
     try {
