@@ -352,6 +352,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
+      // A loopback advertise address is not allowed in the kubernetes Service endpoints; nothing needs them.
+      "--endpoint-reconciler-type=none",
       `--secure-port=${ports.apiserver}`,
       `--cert-dir=${join(dataDir, "apiserver-certs")}`,
       `--tls-cert-file=${pki.serverCert}`,
