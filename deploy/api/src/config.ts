@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,10 +116,11 @@ export function loadConfig(env: Env = process.env): ApiConfig {
 
   const openrouterManagementKey = str(env, "OPENROUTER_MANAGEMENT_KEY");
   const rawEncryptionKey = str(env, "ENCRYPTION_KEY");
-  if (!rawEncryptionKey && production && openrouterManagementKey) {
-    throw new ConfigError("ENCRYPTION_KEY is required when OPENROUTER_MANAGEMENT_KEY is set in production");
-  }
-  const encryptionKey = encryptionKeyFrom(rawEncryptionKey ?? persistedSecret(apiDataDir, "encryption-key"));
+  // Without ENCRYPTION_KEY (the guide's Step 6.5 Secret has none) the key is derived from
+  // JWT_SECRET with HKDF under its own label; set ENCRYPTION_KEY to rotate the two separately.
+  const encryptionKey = rawEncryptionKey
+    ? encryptionKeyFrom(rawEncryptionKey)
+    : Buffer.from(hkdfSync("sha256", jwtSecret, "clawbox-api", "openrouter-key-encryption", 32));
 
   return {
     nodeEnv,
