@@ -8,7 +8,7 @@ import { diffObjectSets } from "./compare.ts";
 import { helm, parseObjects, REPO_ROOT, type K8sObject } from "./helm.ts";
 
 const PLATFORM_CHART = join(REPO_ROOT, "deploy", "helm", "platform");
-const MANIFEST_DIRS = [join(REPO_ROOT, "deploy", "manager", "k8s")];
+const MANIFEST_DIRS = [join(REPO_ROOT, "deploy", "manager", "k8s"), join(REPO_ROOT, "deploy", "api", "k8s")];
 
 function manifests(): K8sObject[] {
   return MANIFEST_DIRS.flatMap((dir) =>
@@ -31,18 +31,33 @@ describe("platform chart vs the platform manifests", () => {
     expect(r.status).toBe(0);
   });
 
-  it("renders the same objects as deploy/manager/k8s/*.yaml, field by field", async () => {
+  it("renders the same objects as deploy/manager/k8s/*.yaml and deploy/api/k8s/*.yaml, field by field", async () => {
     const chart = await renderPlatform();
-    expect(chart.length).toBeGreaterThanOrEqual(5);
+    expect(chart.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      "Deployment/openclaw-api",
+      "Deployment/openclaw-manager",
+      "Role/openclaw-manager",
+      "RoleBinding/openclaw-manager",
+      "Service/openclaw-api",
+      "Service/openclaw-manager",
+      "ServiceAccount/openclaw-manager",
+    ]);
     expect(diffObjectSets(chart, manifests(), ["platform chart", "manifests"])).toEqual([]);
   });
 
   it("reports a manifest change the chart does not have", async () => {
     const edited = manifests();
-    const deployment = edited.find((o) => o.kind === "Deployment") as any;
+    const deployment = edited.find((o) => o.kind === "Deployment" && o.metadata.name === "openclaw-manager") as any;
     deployment.spec.template.spec.containers[0].env.push({ name: "EXTRA", value: "1" });
     const diff = diffObjectSets(await renderPlatform(), edited, ["platform chart", "manifests"]);
     expect(diff).toEqual(['Deployment/openclaw-manager: spec.template.spec.containers[0].env[9]: undefined != {"name":"EXTRA","value":"1"}']);
+  });
+
+  it("can install the Manager or the App API alone", async () => {
+    const managerOnly = await renderPlatform(["api.enabled=false"]);
+    expect(managerOnly.some((o) => o.metadata.name === "openclaw-api")).toBe(false);
+    const apiOnly = await renderPlatform(["manager.enabled=false"]);
+    expect(apiOnly.map((o) => o.metadata.name)).toEqual(["openclaw-api", "openclaw-api"]);
   });
 
   it("reports a chart value that changes the Manager", async () => {
