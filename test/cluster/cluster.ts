@@ -257,9 +257,19 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       }
     }
   };
-  const onExit = () => killAllNow();
-  const onSignal = (sig: NodeJS.Signals) => {
+  const killAndClean = () => {
     killAllNow();
+    if (removeDataDir) {
+      try {
+        rmSync(dataDir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+  };
+  const onExit = () => killAndClean();
+  const onSignal = (sig: NodeJS.Signals) => {
+    killAndClean();
     removeHandlers();
     // Keep the default behaviour (exit) unless someone else handles the signal.
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
@@ -380,8 +390,6 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     start("kube-controller-manager", [
       `--kubeconfig=${kubeconfigs.controllerManager}`,
-      `--authentication-kubeconfig=${kubeconfigs.controllerManager}`,
-      `--authorization-kubeconfig=${kubeconfigs.controllerManager}`,
       "--bind-address=127.0.0.1",
       `--secure-port=${ports.controllerManager}`,
       `--cert-dir=${join(dataDir, "controller-manager-certs")}`,
@@ -397,8 +405,6 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     ]);
     start("kube-scheduler", [
       `--kubeconfig=${kubeconfigs.scheduler}`,
-      `--authentication-kubeconfig=${kubeconfigs.scheduler}`,
-      `--authorization-kubeconfig=${kubeconfigs.scheduler}`,
       "--bind-address=127.0.0.1",
       `--secure-port=${ports.scheduler}`,
       `--cert-dir=${join(dataDir, "scheduler-certs")}`,
