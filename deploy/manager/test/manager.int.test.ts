@@ -52,7 +52,7 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
     const userId = uid("alice");
     await provisionVolume(admin, userId);
     const created = await post({ userId, secrets: { ANTHROPIC_API_KEY: "sk-ant-int-SECRET" } });
-    expect(created.status).toBe(201);
+    expect(created.status, created.raw).toBe(201);
     expect(created.body).toMatchObject({ userId, ready: false, phase: "pending" });
     expect(created.raw).not.toContain("sk-ant-int-SECRET");
 
@@ -182,15 +182,21 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
     await provisionVolume(admin, userId);
     expect((await post({ userId })).status).toBe(201);
     await waitPhase(userId, "running");
-    const [podName] = (await get(userId)).body.pods.map((p) => p.name);
-    // The test cluster's kwok stages fail a pod carrying this annotation, the way a kubelet reports it.
-    await admin.request("apply", "PATCH", `${ns}/pods/${podName}`, {
-      body: { metadata: { annotations: { "clawbox.test/fail": fail } } },
+    // A bad rollout: the test cluster's kwok stages fail pods carrying this annotation the way a
+    // kubelet reports it. Set on the pod template by another field manager, as an operator would.
+    await admin.request("apply", "PATCH", `${apps}/deployments/${instanceNames(userId).deployment}?fieldManager=clawbox-test`, {
+      body: { spec: { template: { metadata: { annotations: { "clawbox.test/fail": fail } } } } },
       contentType: "application/merge-patch+json",
     });
     const err = await waitPhase(userId, "error");
     expect(err.ready).toBe(false);
-    expect(err.message).toMatch(new RegExp(`^${fail}`));
+    // Fail fast: an image pull is already an error at its first ErrImagePull, before the back-off.
+    expect(err.message).toMatch(fail === "ImagePullBackOff" ? /^(ErrImagePull|ImagePullBackOff): / : /^CrashLoopBackOff: /);
+    const settled = await poll(`message ${fail}`, async () => {
+      const r = await get(userId);
+      return r.body.message?.startsWith(fail) ? r.body : undefined;
+    });
+    expect(settled.phase).toBe("error");
   });
 
   it("goes to error at once on FailedScheduling (no node can fit the pod)", async () => {
