@@ -115,6 +115,9 @@ async function start(
         ...process.env,
         OPENCLAW_MANAGER_API_KEY: secrets.managerApiKey,
         OPENCLAW_RUNTIME: process.env.OPENCLAW_RUNTIME || "local",
+        // Deleting an instance waits for its gateway to exit; keep that well inside the App
+        // API's Manager timeout (MANAGER_TIMEOUT_MS, 30 s) so a delete from the app succeeds.
+        LOCAL_STOP_GRACE_MS: process.env.LOCAL_STOP_GRACE_MS || "10000",
         CLAWBOX_DATA_DIR: settings.dataDir,
         PORT: String(settings.managerPort),
         HOST: "127.0.0.1",

@@ -5,7 +5,7 @@
  * session, like one person using the app. Screenshots of each screen at 390x844 and 1280x800
  * go to test-results/screenshots/.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
@@ -62,8 +62,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (platform && platform.process.exitCode === null) await platform.stop();
-  if (platform) rmSync(platform.dataDir, { recursive: true, force: true });
+  if (!platform) return;
+  if (platform.process.exitCode === null) await platform.stop();
+  // Artifacts for a failed run: npm start's prefixed output and each instance's process logs.
+  const logs = "test-results/app-e2e-logs";
+  rmSync(logs, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(`${logs}/npm-start.log`, platform.output.join("\n"));
+  const instances = `${platform.dataDir}/instances`;
+  if (existsSync(instances)) cpSync(instances, `${logs}/instances`, { recursive: true, filter: (src) => !src.includes("/state") && !src.includes("/home") });
+  rmSync(platform.dataDir, { recursive: true, force: true });
 });
 
 describe("ClawBox app on the real local platform", () => {
@@ -239,7 +247,8 @@ describe("ClawBox app on the real local platform", () => {
     await page.waitForURL("**/browser");
     await expect.poll(() => byTestId("vnc-state").getAttribute("data-state"), { timeout: 60_000 }).toBe("connected");
     const canvas = byTestId("vnc-screen").locator("canvas");
-    await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.width * c.height)).toBeGreaterThan(0);
+    // noVNC sizes its canvas to the remote framebuffer it received: the instance's Xvfb screen.
+    await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => `${c.width}x${c.height}`)).toBe("1280x800");
     expect(ws.some((u) => /\/api\/instances\/[^/]+\/vnc\?ticket=vt1\./.test(u))).toBe(true);
     const managerKey = readFileSync(`${platform.dataDir}/secrets/manager-api-key`, "utf8").trim();
     expect(ws.join(" ")).not.toContain(managerKey);
@@ -251,7 +260,11 @@ describe("ClawBox app on the real local platform", () => {
   it("deletes the instance, then the account", async () => {
     await byTestId("nav-dashboard").click();
     await byTestId("delete-instance").click();
-    await page.waitForURL("**/setup", { timeout: 60_000 });
+    const t0 = Date.now();
+    await Promise.race([page.waitForURL("**/setup", { timeout: 120_000 }), byTestId("error").waitFor({ timeout: 120_000 })]);
+    console.log(`instance delete took ${Date.now() - t0} ms`);
+    if (await byTestId("error").count()) await screenshotBoth(page, "99-delete-error");
+    expect(await byTestId("error").count() ? await byTestId("error").textContent() : null).toBeNull();
     await byTestId("create-instance").waitFor();
     expect((await apiAs<unknown[]>("GET", "/instances")).body).toEqual([]);
     await page.goto(`${platform.appUrl}/settings`);

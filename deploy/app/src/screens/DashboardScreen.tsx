@@ -86,7 +86,7 @@ function ChannelRow(props: { name: string; connected: boolean | null; to: string
     <div className="channel" data-testid={props.testId}>
       <span className="channel-name">{props.name}</span>
       <span className={props.connected ? "ok" : "muted"}>
-        {props.connected === null ? "…" : props.connected ? t("dashboard.connected") : t("dashboard.notConnected")}
+        {props.connected === null ? t("common.loading") : props.connected ? t("dashboard.connected") : t("dashboard.notConnected")}
       </span>
       {props.enabled ? (
         <Link to={props.to} className="btn btn-small">{props.connected ? t("dashboard.manage") : t("dashboard.connect")}</Link>

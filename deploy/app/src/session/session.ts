@@ -20,6 +20,7 @@ export class Session {
   readonly api: ApiClient;
   private state: SessionState;
   private readonly listeners = new Set<() => void>();
+  private instanceGeneration = 0;
 
   constructor(apiBase: string) {
     const tokens = localStorageTokenStore(localStorage);
@@ -50,13 +51,16 @@ export class Session {
   }
 
   async refreshInstance(): Promise<Instance | null> {
+    const generation = this.instanceGeneration;
     const list = await this.api.listInstances();
     const instance = list[0] ?? null;
-    this.set({ instance });
+    // A create/delete finished while this poll was in flight: its answer is stale.
+    if (generation === this.instanceGeneration) this.set({ instance });
     return instance;
   }
 
   setInstance(instance: Instance | null) {
+    this.instanceGeneration++;
     this.set({ instance });
   }
 
