@@ -128,3 +128,33 @@ describe("Kubernetes API unreachable", () => {
     expect(res.json().code).toBe("not_found");
   });
 });
+
+describe("logs", () => {
+  it("put the userId on every line of a request about an instance, and never the key or secrets", async () => {
+    const { pino } = await import("pino");
+    const { REDACT_PATHS } = await import("@clawbox/shared");
+    const lines: any[] = [];
+    const logger = pino({ level: "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser({ name: "nowhere", server: "http://127.0.0.1:1", skipTLSVerify: true }, { name: "u", token: "t" });
+    const metrics = new ManagerMetrics();
+    const rt = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });
+    const a = await buildServer({ config, runtime: rt, logger, metrics });
+    try {
+      await a.inject({ method: "GET", url: "/api/instances/bob", headers: auth });
+      await a.inject({ method: "DELETE", url: "/api/instances/bob", headers: auth });
+      await a.inject({ method: "POST", url: "/api/instances", headers: auth, payload: { userId: "bob", secrets: { ANTHROPIC_API_KEY: "sk-ant-LOGSECRET" } } });
+    } finally {
+      await a.close();
+      rt.client.close();
+    }
+    // The one line before the body is parsed (POST's "incoming request") can't know the user yet.
+    const requestLines = lines.filter((l) => l.reqId && !(l.msg === "incoming request" && l.req?.method === "POST"));
+    expect(requestLines.length).toBeGreaterThanOrEqual(6);
+    for (const l of requestLines) expect(l.userId, JSON.stringify(l)).toBe("bob");
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain(API_KEY);
+    expect(all).not.toContain("sk-ant-LOGSECRET");
+  });
+});

@@ -36,6 +36,25 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Every log line of a request about one instance carries its userId (incoming/completed lines too).
+    childLoggerFactory(logger, bindings, opts, rawReq) {
+      const m = /^\/api\/instances\/([^/?]+)/.exec(rawReq.url ?? "");
+      let userId: string | undefined;
+      try {
+        userId = m ? decodeURIComponent(m[1]!) : undefined;
+      } catch {
+        userId = undefined;
+      }
+      return logger.child(userId ? { ...bindings, userId } : bindings, opts);
+    },
+  });
+  // POST /api/instances names its user in the body: from there on, its lines carry the userId too.
+  app.addHook("preHandler", async (request, reply) => {
+    const userId = (request.body as { userId?: unknown } | undefined)?.userId;
+    if (typeof userId === "string" && !(request.params as { userId?: string })?.userId) {
+      request.log = request.log.child({ userId });
+      reply.log = request.log;
+    }
   });
   app.setValidatorCompiler(validatorCompiler());
   app.addSchema(errorSchema);
