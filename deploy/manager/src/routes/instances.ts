@@ -48,7 +48,12 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         },
       },
     },
-    async () => ({ instances: await runtime.list() }),
+    async () => {
+      const instances = await runtime.list();
+      // Runtimes without change notifications (local) stop the create-to-running clock when polled.
+      for (const s of instances) metrics.statusSeen(s.userId, s);
+      return { instances };
+    },
   );
 
   app.get<{ Params: { userId: string } }>(
@@ -66,6 +71,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
       const { userId } = request.params;
       assertUserId(userId);
       const status = await runtime.get(userId);
+      metrics.statusSeen(userId, status);
       if (!status) throw notFound(`No instance for user ${userId}`);
       return status;
     },
