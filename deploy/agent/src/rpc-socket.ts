@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import { GatewayError, type GatewayClient } from "@clawbox/shared/gateway/index";
 import type { ActivityTracker } from "./activity.ts";
+import { isWhatsAppLoginStart, whatsappReachable } from "./whatsapp-preflight.ts";
 
 /**
  * One relayed call: `{method, params, timeoutMs?}` -> the gateway's answer as
@@ -19,6 +20,10 @@ export async function relayCall(
   const timeoutMs =
     typeof call.timeoutMs === "number" && call.timeoutMs > 0 ? Math.min(call.timeoutMs, 15 * 60_000) : defaultTimeoutMs;
   activity.touch();
+  if (isWhatsAppLoginStart(call.method, call.params)) {
+    const reach = await whatsappReachable();
+    if (!reach.ok) return { ok: true, payload: { message: `WhatsApp login failed: WhatsApp Web is unreachable from this instance (${reach.reason})` } };
+  }
   try {
     const payload = await gateway.request(call.method, call.params, { timeoutMs });
     return { ok: true, payload };

@@ -183,6 +183,11 @@ describe("pairing and whatsapp", () => {
     const status = await api("GET", `/api/instances/${A}/whatsapp/status`);
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ channel: "whatsapp", available: true, connected: false });
+    // openclaw 2026.9.6 crashes on a dangling QR timer after a fast login failure; the agent's
+    // preflight keeps such logins away from it, so the gateway is still up past that timer.
+    await new Promise((r) => setTimeout(r, 7000));
+    expect((await runtime.get(A))!.phase).toBe("running");
+    expect((await api("POST", `/api/instances/${A}/rpc`, { method: "health" })).status).toBe(200);
   });
 });
 
@@ -210,6 +215,26 @@ describe("browser view", () => {
     expect(rpc.status).toBe(200);
     expect(rpc.body.mimeType).toBe("image/png");
     expect(Buffer.from(rpc.body.dataBase64, "base64").subarray(1, 4).toString()).toBe("PNG");
+  });
+});
+
+describe("manager restart", () => {
+  it("a restarted Manager re-adopts the live instances (same processes, same phase)", async () => {
+    const before = runtime.processes(A)!;
+    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, CLAWBOX_DATA_DIR: DATA_DIR, LOCAL_PORT_BASE: "22000" });
+    const restarted = new LocalRuntime({ config, logger: createLogger("gateway-int-restart", { level: "warn" }) });
+    await restarted.start();
+    try {
+      const after = restarted.processes(A)!;
+      expect(after.gatewayPid).toBe(before.gatewayPid);
+      expect(after.agentPid).toBe(before.agentPid);
+      const deadline = Date.now() + 10_000;
+      while ((await restarted.get(A))!.phase !== "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect((await restarted.get(A))!.phase).toBe("running");
+      expect((await restarted.list()).map((s) => s.userId).sort()).toEqual([A, B]);
+    } finally {
+      await restarted.stop();
+    }
   });
 });
 
