@@ -435,7 +435,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       readFileSync(join(CLUSTER_DIR, "manifests", "bootstrap.yaml"), "utf8"),
       ...nodes.map((n) => JSON.stringify(nodeManifest(n))),
     ].join("\n---\n");
-    kubectl(kubeconfigs.admin, ["apply", "-f", "-"], bootstrap);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        kubectl(kubeconfigs.admin, ["apply", "-f", "-"], bootstrap);
+        break;
+      } catch (e) {
+        // A just-ready API server on a busy machine can still time out a write; retry a few times.
+        if (attempt >= 5) throw e;
+        log(`bootstrap apply failed (attempt ${attempt}), retrying: ${(e as Error).message.split("\n")[0]}`);
+        await sleep(1000 * attempt);
+      }
+    }
 
     const https = (path: string): Probe => ({ url: `${server}${path}`, ca: pki.caCert, ...pki.clients.admin });
     const local = (port: number): Probe => ({ url: `https://127.0.0.1:${port}/healthz` });
