@@ -154,6 +154,7 @@ describe("telegram", () => {
 
     const logout = await api("POST", `/api/instances/${A}/telegram/logout`);
     expect(logout.status).toBe(200);
+    expect(logout.body).toMatchObject({ ok: true, channel: "telegram", configured: false });
     const after = await api("GET", `/api/instances/${A}/telegram/status`);
     expect(after.body.configured).toBe(false);
   });
