@@ -6,6 +6,7 @@ import { byKind, CHART_DIR, helm, helmPath, renderArgs, renderChart, REPO_ROOT, 
 
 type Container = {
   name: string;
+  command?: string[];
   image: string;
   ports?: { name?: string; containerPort: number }[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
@@ -109,6 +110,8 @@ describe("helm template", () => {
     }
     const agent = pod.containers.find((c) => c.name === "agent")!;
     expect(agent.ports).toContainEqual(expect.objectContaining({ name: "agent", containerPort: 3100 }));
+    // ARCHITECTURE.md: the agent is plain JS built into the image (Dockerfile.gke).
+    expect(agent.command).toEqual(["node", "/opt/clawbox/agent/dist/main.js"]);
     const gateway = pod.containers.find((c) => c.name === "gateway")!;
     expect(gateway.ports).toEqual([expect.objectContaining({ name: "novnc", containerPort: 6080 })]);
     // Probes go to the agent port, which relays them to the gateway's own endpoints.
