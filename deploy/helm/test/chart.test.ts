@@ -73,7 +73,7 @@ describe("helm template", () => {
 
   it("adds the Ingress and the ManagedCertificate with ingress.enabled=true", async () => {
     const objects = await renderChart({ valuesFiles: [USER_EXAMPLE], set: { "ingress.enabled": "true" } });
-    const ingress = byKind(objects, "Ingress") as unknown as { spec: { rules: { host: string }[] } };
+    const ingress = byKind(objects, "Ingress") as unknown as K8sObject & { spec: { rules: { host: string }[] } };
     const cert = byKind(objects, "ManagedCertificate") as unknown as { apiVersion: string; spec: { domains: string[] } };
     expect(ingress.metadata.name).toBe("example-openclaw");
     expect(cert.apiVersion).toBe("networking.gke.io/v1");
