@@ -19,6 +19,7 @@ import {
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl } from "./cluster.ts";
 import { REPO_ROOT } from "./paths.ts";
+import { failPod, POD_ANNOTATIONS } from "./pod-behaviour.ts";
 import { kubeconfigForServiceAccount } from "./service-account.ts";
 
 const NS = "openclaw";
@@ -218,6 +219,25 @@ describe("test cluster (real kube-apiserver + kwok)", () => {
     // The Deployment reports the pod as unavailable.
     const dep = await listDeployment(apps, name);
     expect(dep?.status?.availableReplicas ?? 0).toBe(0);
+    await apps.deleteNamespacedDeployment({ name, namespace: NS });
+  });
+
+  it("failPod() turns a Ready pod into CrashLoopBackOff (a gateway that dies after starting)", async () => {
+    const { apps, core } = clients(saKubeconfig);
+    const name = `dies-${Date.now().toString(36)}`;
+    await applyDeployment(apps, deployment(name, { [POD_ANNOTATIONS.readyDelay]: "0s" }));
+    const ready = await poll("the pod to be Ready", async () => {
+      const [p] = await podsOf(core, name);
+      return p && isReady(p) ? p : undefined;
+    });
+    const podName = ready.metadata?.name ?? "";
+    failPod(adminKubeconfig, NS, podName, "CrashLoopBackOff");
+    const failed = await poll("the pod to crash-loop", async () => {
+      const [p] = await podsOf(core, name);
+      return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff" ? p : undefined;
+    });
+    expect(isReady(failed)).toBe(false);
+    expect(failed.status?.podIP).toBe(ready.status?.podIP);
     await apps.deleteNamespacedDeployment({ name, namespace: NS });
   });
 

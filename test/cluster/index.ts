@@ -6,3 +6,5 @@ export { binaryPath, cacheRoot, toolPath } from "./paths.ts";
 export type { Tool } from "./paths.ts";
 export { kubeconfigForServiceAccount } from "./service-account.ts";
 export type { ServiceAccountKubeconfig } from "./service-account.ts";
+export { failPod, POD_ANNOTATIONS } from "./pod-behaviour.ts";
+export type { PodFailure } from "./pod-behaviour.ts";
