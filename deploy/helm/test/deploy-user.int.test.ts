@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl as kubectlIn } from "../../../test/cluster/cluster.ts";
 import { DEPLOY_USER, REPO_ROOT, USER_EXAMPLE } from "./helm.ts";
 
-const NS = "openclaw";
+// A namespace of its own (deploy-user.sh honours NAMESPACE), so other test files using "alice" in
+// the shared openclaw namespace never see these objects, and the other way round.
+const NS = "deploy-user-test";
 const kubeconfig = inject("kubeconfig");
 const env = {
   ...process.env,
@@ -57,7 +59,7 @@ function readyPod(user: string): Item | undefined {
  * name stands in for the cloud disk (Retain, so the PV outlives the claim and the test removes it).
  */
 function provisionVolume(user: string): string {
-  const name = `clawbox-test-${user}-data`;
+  const name = `${NS}-${user}-data`;
   kubectl(
     ["apply", "-f", "-"],
     JSON.stringify({
@@ -82,6 +84,7 @@ describe("deploy-user.sh on the test cluster", () => {
   const volumes: string[] = [];
 
   beforeAll(() => {
+    kubectl(["create", "namespace", NS]);
     dir = mkdtempSync(join(tmpdir(), "deploy-user-"));
     // The guide: cp deploy/helm/users/user-example.yaml deploy/helm/users/alice.yaml, then set userId and secrets.
     values = join(dir, "alice.yaml");
@@ -96,6 +99,7 @@ describe("deploy-user.sh on the test cluster", () => {
     deployUser("purge", "alice");
     deployUser("purge", "bob");
     for (const v of volumes) kubectl(["delete", "pv", v, "--ignore-not-found", "--wait=false"]);
+    kubectl(["delete", "namespace", NS, "--wait=false"]);
     rmSync(dir, { recursive: true, force: true });
   });
 
