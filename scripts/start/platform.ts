@@ -140,6 +140,9 @@ async function start(
         HOST: "127.0.0.1",
         MANAGER_URL: managerUrl,
         MANAGER_API_KEY: secrets.managerApiKey,
+        // Channel setup restarts the gateway; on a busy laptop that can take longer than the
+        // API's 30 s production default, so the local platform waits longer.
+        MANAGER_TIMEOUT_MS: process.env.MANAGER_TIMEOUT_MS || "90000",
         JWT_SECRET: secrets.jwtSecret,
       },
     });

@@ -6,10 +6,9 @@ import { useSession } from "../session/context.tsx";
 import { Button, Card, ErrorText, Field, Screen } from "../ui/components.tsx";
 import { useAction } from "../ui/use-action.ts";
 import { usePoll } from "../ui/use-poll.ts";
+import { isTelegramToken } from "../channels/telegram-token.ts";
 import { WithRunningInstance } from "./instance-guard.tsx";
 
-/** BotFather tokens: the bot id, a colon, then 30+ URL-safe characters. */
-export const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{30,}$/;
 
 export function TelegramScreen() {
   const { t } = useI18n();
@@ -27,9 +26,13 @@ function TelegramConnect({ instance }: { instance: Instance }) {
   const [approved, setApproved] = useState<string | null>(null);
 
   const load = useCallback(async () => {
-    const [s, list] = await Promise.all([api.telegramStatus(instance.id), api.pairingList(instance.id, "telegram")]);
-    setStatus(s);
-    setRequests(list);
+    const [s, list] = await Promise.allSettled([api.telegramStatus(instance.id), api.pairingList(instance.id, "telegram")]);
+    // Until a bot is set up the gateway has no telegram channel and answers both with an error.
+    const current = s.status === "fulfilled" ? s.value : { configured: false, running: false };
+    setStatus(current);
+    if (list.status === "fulfilled") setRequests(list.value);
+    else if (!current.configured) setRequests([]);
+    else throw list.reason;
   }, [api, instance.id]);
   const refresh = useAction(load);
   usePoll(load, 5000);
@@ -50,7 +53,7 @@ function TelegramConnect({ instance }: { instance: Instance }) {
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!TELEGRAM_TOKEN.test(token.trim())) return setTokenError(t("telegram.tokenInvalid"));
+    if (!isTelegramToken(token.trim())) return setTokenError(t("telegram.tokenInvalid"));
     setTokenError(null);
     void save.run();
   };
