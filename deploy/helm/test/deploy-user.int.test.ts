@@ -57,7 +57,9 @@ function readyPod(user: string): Item | undefined {
 /**
  * The test cluster has no volume provisioner: a pre-provisioned volume bound to the user's claim
  * name stands in for the cloud disk (Retain, so the PV outlives the claim and the test removes it).
+ * Both name the StorageClass STORAGE_CLASS, so binding never depends on the cluster's default class.
  */
+const STORAGE_CLASS = "deploy-user-test-static";
 function provisionVolume(user: string): string {
   const name = `${NS}-${user}-data`;
   kubectl(
@@ -70,6 +72,7 @@ function provisionVolume(user: string): string {
         capacity: { storage: "10Gi" },
         accessModes: ["ReadWriteOnce"],
         persistentVolumeReclaimPolicy: "Retain",
+        storageClassName: STORAGE_CLASS,
         hostPath: { path: `/tmp/${name}` },
         claimRef: { namespace: NS, name: `${user}-openclaw-data` },
       },
@@ -90,7 +93,8 @@ describe("deploy-user.sh on the test cluster", () => {
     values = join(dir, "alice.yaml");
     writeFileSync(
       values,
-      readFileSync(USER_EXAMPLE, "utf8").replace(/^userId: example$/m, "userId: alice").replace("sk-ant-...", "sk-ant-test-alice"),
+      readFileSync(USER_EXAMPLE, "utf8").replace(/^userId: example$/m, "userId: alice").replace("sk-ant-...", "sk-ant-test-alice") +
+        `persistence:\n  storageClass: ${STORAGE_CLASS}\n`,
     );
     volumes.push(provisionVolume("alice"));
   });
@@ -179,7 +183,7 @@ describe("deploy-user.sh on the test cluster", () => {
 
   it("with ingress.enabled=true installs the Ingress and ManagedCertificate, and purge removes them", async () => {
     const bob = join(dir, "bob.yaml");
-    writeFileSync(bob, "userId: bob\nsecrets: {}\ningress:\n  enabled: true\n");
+    writeFileSync(bob, `userId: bob\nsecrets: {}\ningress:\n  enabled: true\npersistence:\n  storageClass: ${STORAGE_CLASS}\n`);
     volumes.push(provisionVolume("bob"));
     const r = deployUser("install", "bob", bob);
     expect(r.status).toBe(0);
