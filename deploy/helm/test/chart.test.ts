@@ -45,15 +45,17 @@ describe("helm lint", () => {
 });
 
 describe("helm template", () => {
-  it("renders no Ingress by default: the guide's Step 10 command prints 0", async () => {
+  it("renders no Ingress by default: the guide's Step 10 command prints 0 (1 with ingress.enabled=true)", async () => {
     const helmBin = await helmPath();
     // The exact pipeline of the guide, run by a shell from the repo root.
-    const r = spawnSync(
-      "bash",
-      ["-c", `"${helmBin}" template test deploy/helm/openclaw/ -f deploy/helm/users/user-example.yaml | grep -c "kind: Ingress"`],
-      { cwd: REPO_ROOT, encoding: "utf8" },
-    );
-    expect(r.stdout.trim()).toBe("0");
+    const pipeline = (extra: string) =>
+      spawnSync(
+        "bash",
+        ["-c", `"${helmBin}" template test deploy/helm/openclaw/ -f deploy/helm/users/user-example.yaml${extra} | grep -c "kind: Ingress"`],
+        { cwd: REPO_ROOT, encoding: "utf8" },
+      ).stdout.trim();
+    expect(pipeline("")).toBe("0");
+    expect(pipeline(" --set ingress.enabled=true")).toBe("1");
   });
 
   it("renders every object of the instance, named from userId", async () => {
