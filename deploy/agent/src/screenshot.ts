@@ -11,7 +11,17 @@ import { GatewayError, type GatewayClient } from "@clawbox/shared/gateway/index"
 export async function takeScreenshot(gateway: GatewayClient, stateDir: string): Promise<Buffer> {
   const info = await gateway.request<{ running?: boolean }>("browser.request", { method: "GET", path: "/" }, { timeoutMs: 15_000 });
   if (!info?.running) {
-    await gateway.request("browser.request", { method: "POST", path: "/start", timeoutMs: 60_000 }, { timeoutMs: 75_000 });
+    // The gateway gives Chromium a fixed 15 s to open its CDP port (not configurable in
+    // 2026.9.6); on a busy machine the first launch can miss that, and a retry usually
+    // succeeds (profile and caches are warm by then).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await gateway.request("browser.request", { method: "POST", path: "/start", timeoutMs: 60_000 }, { timeoutMs: 75_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof GatewayError) || e.kind === "timeout") throw e;
+      }
+    }
   }
   const shot = await gateway.request<{ ok?: boolean; path?: string }>(
     "browser.request",

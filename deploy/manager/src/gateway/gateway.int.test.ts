@@ -50,7 +50,7 @@ async function waitPhase(userId: string, phases: string[], timeoutMs = 300_000) 
 function firstWsMessage(url: string): Promise<{ data?: Buffer; status?: number; protocol?: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ["binary"]);
-    const timer = setTimeout(() => reject(new Error("no VNC data within 10 s")), 10_000);
+    const timer = setTimeout(() => reject(new Error("no VNC data within 30 s")), 30_000);
     ws.on("unexpected-response", (_req, res) => {
       clearTimeout(timer);
       resolve({ status: res.statusCode });

@@ -26,9 +26,9 @@ export async function telegramSetup(gw: InstanceGateway, userId: string, rawBody
   try {
     // A concurrent config write changes the hash; re-read and retry once.
     for (let attempt = 0; ; attempt++) {
-      const cfg = await gw.call<{ hash?: string }>(userId, "config.get", {}, 15_000);
+      const cfg = await gw.call<{ hash?: string }>(userId, "config.get", {}, 30_000);
       try {
-        const r = await gw.call<{ changedPaths?: string[] }>(userId, "config.patch", { raw, baseHash: cfg.hash, note: "clawbox: telegram setup" }, 30_000);
+        const r = await gw.call<{ changedPaths?: string[] }>(userId, "config.patch", { raw, baseHash: cfg.hash, note: "clawbox: telegram setup" }, 90_000);
         return {
           ok: true,
           channel: "telegram",
