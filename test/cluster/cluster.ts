@@ -428,6 +428,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       "--node-ip=127.0.0.1",
       `--node-port=${ports.kwok}`,
       `--server-address=127.0.0.1:${ports.kwok}`,
+      // kwok renews each node's Lease (kube-node-lease), so the node lifecycle controller keeps them Ready.
+      "--node-lease-duration-seconds=40",
     ]);
     const nodes = Array.from({ length: opts.nodes ?? 2 }, (_, i) => `kwok-node-${i}`);
     const bootstrap = [
