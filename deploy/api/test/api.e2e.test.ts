@@ -75,6 +75,14 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       const metrics = await http("GET", "/metrics");
       expect(metrics.text).toContain("clawbox_api_http_request_duration_seconds_bucket");
     });
+
+    it("NODE_ENV=production hides Swagger UI and the OpenAPI JSON", async () => {
+      // Production config insists on a DATABASE_URL; the server itself uses this test's database.
+      const prod = await extraApi({ NODE_ENV: "production", DATABASE_URL: db.url ?? "postgresql://config-check-only@127.0.0.1/x" });
+      expect((await prod.call("GET", "/health")).body).toEqual({ ok: true });
+      expect((await prod.call("GET", "/docs")).status).toBe(404);
+      expect((await prod.call("GET", "/docs-json")).status).toBe(404);
+    });
   });
 
   describe("email accounts", () => {
