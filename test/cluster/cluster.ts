@@ -519,7 +519,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       .map(([n, f]) => `--- ${n} (${f}) ---\n${tail(f, 15)}`)
       .join("\n");
     await stop().catch(() => undefined);
-    throw new Error(`test cluster failed to start: ${msg}\n${removeDataDir ? "" : hints}`, { cause: e });
+    throw new Error(`test cluster failed to start: ${msg}\n${hints}`, { cause: e });
   }
 }
 
