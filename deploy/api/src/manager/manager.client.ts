@@ -47,6 +47,9 @@ export class ManagerClient {
     try {
       return await this.request("delete", "DELETE", `/api/instances/${encodeURIComponent(userId)}`, {
         query: { preservePvc: String(preservePvc) },
+        // The local runtime waits for the gateway to exit (SIGTERM, then SIGKILL after its
+        // 30 s grace period), so a delete may legitimately take longer than other calls.
+        timeoutMs: Math.max(this.config.managerTimeoutMs, 90_000),
       });
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return null;
