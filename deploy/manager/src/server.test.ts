@@ -2,7 +2,6 @@
 // at an API server address where nothing listens (its cache is never started). Everything that
 // needs a live API server is in server.int.test.ts.
 import { createLogger } from "@clawbox/shared";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
@@ -12,15 +11,15 @@ import { KubernetesRuntime } from "./runtime/kubernetes/runtime.ts";
 import { buildServer } from "./server.ts";
 
 const API_KEY = "test-key-0123456789";
+const nowhere = () => ({ server: new URL("http://127.0.0.1:1"), rejectUnauthorized: true, headers: async () => ({ Authorization: "Bearer t" }) });
 const auth = { authorization: `Bearer ${API_KEY}` };
 let app: FastifyInstance;
 let runtime: KubernetesRuntime;
 
 beforeAll(async () => {
   const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
-  const kc = new KubeConfig();
   // Port 1 on loopback: connection refused, immediately.
-  kc.loadFromClusterAndUser({ name: "nowhere", server: "http://127.0.0.1:1", skipTLSVerify: true }, { name: "u", token: "t" });
+  const kc = nowhere();
   const logger = createLogger("manager-test", { level: "silent" });
   const metrics = new ManagerMetrics();
   runtime = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });
@@ -136,8 +135,7 @@ describe("logs", () => {
     const lines: any[] = [];
     const logger = pino({ level: "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser({ name: "nowhere", server: "http://127.0.0.1:1", skipTLSVerify: true }, { name: "u", token: "t" });
+    const kc = nowhere();
     const metrics = new ManagerMetrics();
     const rt = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });
     const a = await buildServer({ config, runtime: rt, logger, metrics });

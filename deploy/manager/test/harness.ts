@@ -8,7 +8,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger, instanceNames } from "@clawbox/shared";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { FastifyInstance } from "fastify";
 import { kubectl } from "../../../test/cluster/cluster.ts";
 import { kubeconfigForServiceAccount } from "../../../test/cluster/service-account.ts";
@@ -31,10 +30,9 @@ export interface RunningManager {
   close(): Promise<void>;
 }
 
-export function adminClient(adminKubeconfig: string): KubeClient {
-  const kc = new KubeConfig();
-  kc.loadFromFile(adminKubeconfig);
-  return new KubeClient(kc);
+/** A client authenticated by a kubeconfig file (the admin's, or the ServiceAccount's). */
+export function adminClient(kubeconfig: string): KubeClient {
+  return KubeClient.fromConfig(kubeconfig);
 }
 
 /** Applies rbac.yaml and returns a kubeconfig for the openclaw-manager ServiceAccount. */

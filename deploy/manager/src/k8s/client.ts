@@ -1,13 +1,13 @@
 /**
  * A small Kubernetes REST client over node:https, authenticated from a kubeconfig (in-cluster
- * ServiceAccount, a file, or KUBECONFIG). Raw HTTP instead of the generated client so that:
+ * ServiceAccount, a file, or KUBECONFIG; see kubeconfig.ts). Raw HTTP instead of the generated client so that:
  * objects stay plain JSON (no `_from` model mapping), server-side apply sends
  * `application/apply-patch+yaml` as the API server expects, watches stream line by line, and every
  * call is counted (openclaw_manager_apiserver_requests_total) for the "calls per create" figure.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import { type KubeAuth, loadKubeAuth } from "./kubeconfig.ts";
 
 export interface KubeStatus {
   kind?: string;
@@ -56,24 +56,20 @@ function resourceOf(path: string): string {
 }
 
 export class KubeClient {
-  readonly server: URL;
-  private readonly kc: KubeConfig;
+  private auth: Promise<KubeAuth> | undefined;
+  private readonly loadAuth: () => Promise<KubeAuth>;
   private agent: HttpsAgent | HttpAgent | undefined;
+  private server: URL | undefined;
   private readonly observers: RequestObserver[] = [];
 
-  constructor(kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.kc = kc;
-    this.server = new URL(cluster.server);
+  /** `auth` is resolved on the first request (so construction never does I/O). */
+  constructor(auth: KubeAuth | (() => Promise<KubeAuth>)) {
+    this.loadAuth = typeof auth === "function" ? auth : async () => auth;
   }
 
-  /** In-cluster ServiceAccount when running in a pod, else `kubeconfigPath`, else KUBECONFIG / ~/.kube/config. */
+  /** `kubeconfigPath` if given, else the in-cluster ServiceAccount, else ~/.kube/config. */
   static fromConfig(kubeconfigPath: string): KubeClient {
-    const kc = new KubeConfig();
-    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else kc.loadFromDefault();
-    return new KubeClient(kc);
+    return new KubeClient(() => loadKubeAuth(kubeconfigPath));
   }
 
   onRequest(observer: RequestObserver): void {
@@ -81,29 +77,28 @@ export class KubeClient {
   }
 
   private async options(method: string, path: string, headers: Record<string, string>): Promise<RequestOptions> {
-    // applyToHTTPSOptions fills CA, client cert and the (re-read, refreshed) bearer token.
-    const opts: RequestOptions & { headers: Record<string, string> } = { headers: {} };
-    await this.kc.applyToHTTPSOptions(opts);
+    this.auth ??= this.loadAuth();
+    const auth = await this.auth;
+    const server = (this.server ??= auth.server);
     if (!this.agent) {
-      const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-      this.agent = this.server.protocol === "https:"
-        ? new HttpsAgent({ ...tls, keepAlive: true, maxSockets: 32 })
+      this.agent = server.protocol === "https:"
+        ? new HttpsAgent({ ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername, keepAlive: true, maxSockets: 32 })
         : new HttpAgent({ keepAlive: true, maxSockets: 32 });
     }
     return {
-      protocol: this.server.protocol,
-      hostname: this.server.hostname.replace(/^\[|\]$/g, ""),
-      port: this.server.port || (this.server.protocol === "https:" ? 443 : 80),
+      protocol: server.protocol,
+      hostname: server.hostname.replace(/^\[|\]$/g, ""),
+      port: server.port || (server.protocol === "https:" ? 443 : 80),
       method,
-      path: `${this.server.pathname.replace(/\/$/, "")}${path}`,
+      path: `${server.pathname.replace(/\/$/, "")}${path}`,
       agent: this.agent,
-      headers: { ...opts.headers, Accept: "application/json", ...headers },
+      headers: { ...(await auth.headers()), Accept: "application/json", ...headers },
     };
   }
 
   private send(opts: RequestOptions, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = (this.server.protocol === "https:" ? httpsRequest : httpRequest)({ ...opts, signal }, resolve);
+      const req = (opts.protocol === "https:" ? httpsRequest : httpRequest)({ ...opts, signal }, resolve);
       req.on("error", reject);
       if (body !== undefined) req.end(body);
       else req.end();

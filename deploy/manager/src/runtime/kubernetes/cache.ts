@@ -82,6 +82,8 @@ export class InstanceCache {
   private readonly deploymentByUser = new Map<string, CachedDeployment>();
   private readonly eventsByPod = new Map<string, Map<string, CachedEvent>>();
   private readonly userByPod = new Map<string, string>();
+  /** Computed statuses, dropped whenever one of the user's objects changes (reads >> changes). */
+  private readonly statusMemo = new Map<string, InstanceStatus | null>();
   private readonly listeners: UserChangeListener[] = [];
 
   constructor(client: KubeClient, namespace: string, logger: Logger) {
@@ -115,6 +117,7 @@ export class InstanceCache {
 
   private changed(userId: string | undefined): void {
     if (!userId) return;
+    this.statusMemo.delete(userId);
     for (const l of this.listeners) l(userId);
   }
 
@@ -187,9 +190,14 @@ export class InstanceCache {
   }
 
   get(userId: string): InstanceStatus | null {
-    return instanceStatus(userId, this.deploymentByUser.get(userId), this.podsOf(userId), (pod) => [
+    const memo = this.statusMemo.get(userId);
+    if (memo !== undefined) return memo;
+    const status = instanceStatus(userId, this.deploymentByUser.get(userId), this.podsOf(userId), (pod) => [
       ...(this.eventsByPod.get(pod)?.values() ?? []),
     ]);
+    // Only known users are remembered, so probing random names can't grow the map.
+    if (status) this.statusMemo.set(userId, status);
+    return status;
   }
 
   list(): InstanceStatus[] {
