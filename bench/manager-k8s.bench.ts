@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../test/cluster/cluster.ts";
-import { adminClient, counterSum, managerServiceAccount, NAMESPACE, provisionVolume } from "../deploy/manager/test/harness.ts";
+import { adminClient, counterSum, ensureWaitForConsumerClass, managerServiceAccount, NAMESPACE, provisionVolume, WAIT_FOR_CONSUMER_CLASS } from "../deploy/manager/test/harness.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -64,14 +64,19 @@ async function timeRequests(base: string, paths: () => string, count: number): P
 
 // Pods per kwok node are capped at 110 and each instance requests 300m CPU of a node's 32:
 // one node per ~100 instances, plus a spare.
-const cluster = await startCluster({ nodes: Math.ceil(N / 100) + 1, log: () => undefined });
 let manager: ReturnType<typeof spawn> | undefined;
+process.once("SIGTERM", () => process.exit(143));
+process.once("SIGINT", () => process.exit(130));
+process.once("exit", () => manager?.kill("SIGKILL"));
+const cluster = await startCluster({ nodes: Math.ceil(N / 100) + 1, log: () => undefined });
 try {
   log(`test cluster ready in ${cluster.readySeconds.toFixed(1)} s (${cluster.nodes.length} kwok nodes)`);
   const admin = adminClient(cluster.kubeconfig);
   const saKubeconfig = await managerServiceAccount(cluster.kubeconfig);
   const users = Array.from({ length: N }, (_, i) => `bench-${String(i).padStart(5, "0")}`);
-  await pool(users, 16, (u) => provisionVolume(admin, u));
+  // Bind-on-first-use volumes (like GKE's standard-rwo), so scheduling never waits on a claim.
+  await ensureWaitForConsumerClass(admin);
+  await pool(users, 16, (u) => provisionVolume(admin, u, WAIT_FOR_CONSUMER_CLASS));
   log(`${N} PersistentVolumes pre-bound (the test cluster has no provisioner)`);
 
   const port = await freePort();
@@ -83,6 +88,7 @@ try {
       OPENCLAW_RUNTIME: "kubernetes",
       OPENCLAW_NAMESPACE: NAMESPACE,
       OPENCLAW_IMAGE_REPO: "registry.test/openclaw-gke",
+      OPENCLAW_STORAGE_CLASS: WAIT_FOR_CONSUMER_CLASS,
       KUBECONFIG: saKubeconfig,
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -127,6 +133,7 @@ try {
     for (const s of list.instances) phases[s.phase] = (phases[s.phase] ?? 0) + 1;
     if ((phases.running ?? 0) === N) break;
     if (performance.now() - t1 > 15 * 60_000) throw new Error(`not all running after 15 min: ${JSON.stringify(phases)}`);
+    if (Math.round((performance.now() - t1) / 2000) % 15 === 0) log(`  waiting for running: ${JSON.stringify(phases)}`);
     await sleep(2000);
   }
   log(`all ${N} instances running ${((performance.now() - t1) / 1000).toFixed(1)} s after the last create`);

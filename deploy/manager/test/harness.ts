@@ -71,8 +71,28 @@ export async function startManager(adminKubeconfig: string, env: Record<string, 
   };
 }
 
+/**
+ * A StorageClass that binds on first use, like GKE's standard-rwo: the scheduler picks the volume
+ * while placing the pod, so a pod never waits on a separately bound claim. Static volumes only.
+ */
+export const WAIT_FOR_CONSUMER_CLASS = "clawbox-test-wffc";
+export async function ensureWaitForConsumerClass(admin: KubeClient): Promise<void> {
+  await admin.apply(
+    `/apis/storage.k8s.io/v1/storageclasses/${WAIT_FOR_CONSUMER_CLASS}`,
+    {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: WAIT_FOR_CONSUMER_CLASS },
+      provisioner: "kubernetes.io/no-provisioner",
+      volumeBindingMode: "WaitForFirstConsumer",
+      reclaimPolicy: "Retain",
+    },
+    "clawbox-test",
+  );
+}
+
 /** A PersistentVolume pre-bound to the user's data claim (Retain: a kept claim keeps its volume). */
-export async function provisionVolume(admin: KubeClient, userId: string): Promise<void> {
+export async function provisionVolume(admin: KubeClient, userId: string, storageClassName = ""): Promise<void> {
   const name = `pv-${userId}`;
   await admin.apply(
     `/api/v1/persistentvolumes/${name}`,
@@ -84,7 +104,7 @@ export async function provisionVolume(admin: KubeClient, userId: string): Promis
         capacity: { storage: "10Gi" },
         accessModes: ["ReadWriteOnce"],
         persistentVolumeReclaimPolicy: "Retain",
-        storageClassName: "",
+        storageClassName,
         hostPath: { path: `/tmp/clawbox-test-pv/${userId}` },
         claimRef: { namespace: NAMESPACE, name: instanceNames(userId).pvc },
       },
