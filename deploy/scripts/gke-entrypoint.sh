@@ -72,10 +72,14 @@ start_desktop() {
   lock="/tmp/.X$n-lock"
   if [ -f "$lock" ] && ! kill -0 "$(tr -d ' ' < "$lock")" 2>/dev/null; then rm -f "$lock" "/tmp/.X11-unix/X$n"; fi
   Xvfb "$DISP" -screen 0 "$SCREEN_SIZE" -nolisten tcp >"$LOGS/xvfb.log" 2>&1 &
-  DESKTOP_PIDS="$!"
+  XVFB_PID=$!
+  DESKTOP_PIDS="$XVFB_PID"
   i=0
-  while [ ! -S "/tmp/.X11-unix/X$n" ]; do
-    i=$((i + 1)); if [ $i -gt 100 ]; then log "desktop unavailable: Xvfb $DISP did not start (see logs/xvfb.log)"; return 1; fi
+  # Ours only when our Xvfb is alive and owns the lock (another server on the same display
+  # would otherwise be taken for ours).
+  while [ ! -S "/tmp/.X11-unix/X$n" ] || [ "$(tr -d ' ' < "$lock" 2>/dev/null)" != "$XVFB_PID" ]; do
+    if ! kill -0 "$XVFB_PID" 2>/dev/null; then log "desktop unavailable: Xvfb $DISP exited (display in use? see xvfb.log)"; DESKTOP_PIDS=""; return 1; fi
+    i=$((i + 1)); if [ $i -gt 100 ]; then log "desktop unavailable: Xvfb $DISP did not start (see xvfb.log)"; return 1; fi
     sleep 0.1
   done
   x11vnc -display "$DISP" -localhost -noipv6 -forever -shared -nopw -rfbport "$VNC_PORT" -quiet -o "$LOGS/x11vnc.log" >/dev/null 2>&1 &

@@ -69,6 +69,7 @@ describe("response shaping", () => {
     expect(a.ports).toEqual({ gateway: 20000, agent: 20150, websockify: 20160, vnc: 20161 });
     expect(b.ports.gateway).toBe(20600);
     expect([a.display, b.display]).toEqual([":100", ":103"]);
+    expect(instanceLayout("/d", "carol", 0, 22000).display).toBe(":110");
     expect(b.stateDir).toBe("/d/instances/bob/state");
   });
 });

@@ -4,7 +4,8 @@ import { join } from "node:path";
  * Where one local instance lives (ARCHITECTURE.md "Local runtime"): the data root's
  * `instances/<userId>/{state,home,logs,instance.json}` and a block of 200 ports from
  * LOCAL_PORT_BASE: gateway = base, agent = base+150, websockify = base+160, vnc = base+161,
- * X display = 100 + index. (The gateway itself uses base+2..base+110 for browser/CDP.)
+ * X display = 100 + index with the default LOCAL_PORT_BASE. (The gateway itself uses
+ * base+2..base+110 for browser/CDP.)
  */
 export const PORT_BLOCK = 200;
 
@@ -44,8 +45,18 @@ export function instanceLayout(dataDir: string, userId: string, index: number, p
     agentLog: join(logsDir, "agent.log"),
     openclawLog: join(logsDir, "openclaw.log"),
     ports: { gateway: base, agent: base + 150, websockify: base + 160, vnc: base + 161 },
-    display: `:${100 + index}`,
+    display: `:${displayNumber(base)}`,
   };
+}
+
+/**
+ * X displays are global to the host, like ports, so they follow the port block: with the default
+ * LOCAL_PORT_BASE 20000 instance i gets :(100+i); Managers with other bases (tests, benchmarks,
+ * a second developer) get other displays instead of colliding on :100.
+ */
+export function displayNumber(blockBase: number): number {
+  const block = Math.floor(blockBase / PORT_BLOCK);
+  return block >= 100 ? block : 400 + block; // 20000/200 = 100 -> :100
 }
 
 export function maxIndex(portBase: number): number {
