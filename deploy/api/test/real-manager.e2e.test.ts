@@ -75,6 +75,8 @@ describe("App API with the real Manager (local runtime)", () => {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 40_000))]);
       if (manager.exitCode === null) process.kill(-manager.pid!, "SIGKILL");
     }
+    // Exiting gateway processes still flush their compile cache into the data dir for a moment.
+    await new Promise((r) => setTimeout(r, 2000));
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   });
 
