@@ -88,6 +88,8 @@ describe("deploy-user.sh on the test cluster", () => {
 
   beforeAll(() => {
     kubectl(["create", "namespace", NS]);
+    // Pod Security "restricted" enforced: the instance pod must pass it or it is never created.
+    kubectl(["label", "namespace", NS, "pod-security.kubernetes.io/enforce=restricted"]);
     dir = mkdtempSync(join(tmpdir(), "deploy-user-"));
     // The guide: cp deploy/helm/users/user-example.yaml deploy/helm/users/alice.yaml, then set userId and secrets.
     values = join(dir, "alice.yaml");
@@ -105,6 +107,10 @@ describe("deploy-user.sh on the test cluster", () => {
     for (const v of volumes) kubectl(["delete", "pv", v, "--ignore-not-found", "--wait=false"]);
     kubectl(["delete", "namespace", NS, "--wait=false"]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs in a namespace that enforces Pod Security restricted (a plain pod is refused)", () => {
+    expect(() => kubectl(["run", "plain", "-n", NS, "--image=busybox", "--restart=Never"])).toThrow(/violates PodSecurity "restricted/);
   });
 
   let pvcUid = "";
