@@ -18,7 +18,7 @@ import { detectDesktop, type DesktopSupport } from "./desktop.ts";
 import { instanceLayout, maxIndex, type InstanceLayout } from "./layout.ts";
 import { tailLines } from "./logs.ts";
 import { pidAlive, readPidFile, removePidFile, spawnLogged, stopTree, type PidRecord } from "./processes.ts";
-import { processTree, rssBytes } from "./proc.ts";
+import { processTree, procStat, rssBytes } from "./proc.ts";
 import { toInstanceStatus } from "./status.ts";
 import { listRecordFiles, readRecord, readSecrets, removeSecrets, writeRecord, writeSecrets, type InstanceRecord } from "./store.ts";
 import { openclawEntry, WhatsAppSeed } from "./whatsapp-seed.ts";
@@ -65,6 +65,7 @@ interface Live {
   finishedAt?: string;
   gateway?: PidRecord;
   agent?: PidRecord;
+  agentRespawnAt?: number;
   /** Bumped on every (re)start so exit events of an older process set are ignored. */
   generation: number;
   busy?: Promise<unknown>;
@@ -91,6 +92,7 @@ export class LocalRuntime implements InstanceRuntime {
 
   async start(): Promise<void> {
     mkdirSync(join(this.opts.dataDir, "instances"), { recursive: true });
+    this.claimDataDir();
     builtAgent();
     if (!this.desktop.available) this.log.warn({ reason: this.desktop.reason }, "local runtime: no live browser view");
     this.seed.ensure((m) => this.log.info(m)).catch(() => undefined);
@@ -229,6 +231,20 @@ export class LocalRuntime implements InstanceRuntime {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /**
+   * One Manager per data root: two would both "repair" the same instances (respawning each
+   * other's agents on a taken port). The owner is recorded as {pid, startTime}; a dead owner's
+   * claim is taken over (that is a Manager restart), a live other process is refused.
+   */
+  private claimDataDir() {
+    const file = join(this.opts.dataDir, "manager.pid");
+    const owner = readPidFile(file);
+    if (owner && owner.pid !== process.pid && pidAlive(owner)) {
+      throw new Error(`data dir ${this.opts.dataDir} is in use by another Manager (pid ${owner.pid}); stop it or set CLAWBOX_DATA_DIR`);
+    }
+    writeFileSync(file, JSON.stringify({ pid: process.pid, startTime: procStat(process.pid)?.startTime ?? 0, startedAt: new Date().toISOString() }));
+  }
 
   private layoutOf(record: InstanceRecord): InstanceLayout {
     return instanceLayout(this.opts.dataDir, record.userId, record.index, this.opts.portBase);
@@ -399,8 +415,10 @@ export class LocalRuntime implements InstanceRuntime {
         [...this.live.values()].map(async (l) => {
           if (l.phase === "pending" || l.phase === "error") return;
           if (!pidAlive(l.gateway)) return this.markExited(l);
-          if (!pidAlive(l.agent)) {
-            this.log.warn({ userId: l.record.userId }, "agent died; restarting it");
+          if (!pidAlive(l.agent) && Date.now() - (l.agentRespawnAt ?? 0) > 5000) {
+            // At most every 5 s: an agent that cannot start (e.g. its port is taken) must not spin.
+            l.agentRespawnAt = Date.now();
+            this.log.warn({ userId: l.record.userId, log: tailLines(l.layout.agentLog, 3) }, "agent died; restarting it");
             this.spawnAgent(l);
           }
           if (l.phase === "starting" && (await startupOk(l.layout.ports.agent))) {
