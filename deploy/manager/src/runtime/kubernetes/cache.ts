@@ -209,6 +209,11 @@ export class InstanceCache {
     return out;
   }
 
+  /** The three informers (tests force a re-watch from a compacted version through these). */
+  get informers(): { pods: Informer<CachedPod>; deployments: Informer<CachedDeployment>; events: Informer<CachedEvent> } {
+    return { pods: this.pods, deployments: this.deployments, events: this.events };
+  }
+
   stats(): { deployments: number; pods: number; events: number; relists: number } {
     return {
       deployments: this.deployments.size,

@@ -40,6 +40,8 @@ export class Informer<T extends Named> {
   private readonly tombstones = new Map<string, string>();
   private resourceVersion = "";
   private readonly abort = new AbortController();
+  /** Aborts only the watch stream in progress (the loop then re-watches or relists). */
+  private current: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private readonly opts: InformerOptions<T>;
   synced = false;
@@ -71,6 +73,15 @@ export class Informer<T extends Named> {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop?.catch(() => undefined);
+  }
+
+  /**
+   * Drops the watch in progress and watches again from `resourceVersion`. With a version the API
+   * server has compacted away, this exercises the 410 Gone -> relist path (used by the tests).
+   */
+  rewatchFrom(resourceVersion: string): void {
+    this.resourceVersion = resourceVersion;
+    this.current?.abort();
   }
 
   /** Put an object we just wrote (e.g. the apply response) so reads see it before its watch event. */
@@ -151,6 +162,8 @@ export class Informer<T extends Named> {
     let backoffMs = 500;
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      const current = (this.current = new AbortController());
+      const stream = AbortSignal.any([signal, current.signal]);
       try {
         const path = this.query({
           watch: "1",
@@ -158,7 +171,8 @@ export class Informer<T extends Named> {
           resourceVersion: this.resourceVersion,
           timeoutSeconds: String(this.opts.watchTimeoutSeconds ?? 300),
         });
-        for await (const ev of this.opts.client.watch(path, signal)) {
+        for await (const ev of this.opts.client.watch(path, stream)) {
+          if (current.signal.aborted) break;
           backoffMs = 500;
           if (ev.type === "ERROR") {
             const code = (ev.object as { code?: number })?.code;
@@ -180,6 +194,7 @@ export class Informer<T extends Named> {
         }
       } catch (e) {
         if (signal.aborted) return;
+        if (current.signal.aborted) continue;
         const gone = e instanceof KubeApiError && e.status === 410;
         if (!gone) {
           this.opts.logger.warn({ err: e instanceof Error ? e.message : String(e), path: this.opts.path }, "watch failed; retrying");
