@@ -69,7 +69,15 @@ describe("App API with the real Manager (local runtime)", () => {
     await s?.stop();
     await db?.drop();
     if (manager && manager.exitCode === null) {
-      // The Manager stops its instances' process groups on SIGTERM.
+      // A stopping Manager leaves its local instances running (it re-adopts them on restart), so
+      // whatever a failed run left behind is deleted through the Manager first.
+      const auth = { authorization: `Bearer ${managerKey}` };
+      const left = await fetch(`${managerUrl}/api/instances`, { headers: auth })
+        .then((r) => r.json() as Promise<{ instances: { userId: string }[] }>)
+        .catch(() => ({ instances: [] }));
+      for (const i of left.instances) {
+        await fetch(`${managerUrl}/api/instances/${i.userId}?preservePvc=false`, { method: "DELETE", headers: auth }).catch(() => undefined);
+      }
       const exited = new Promise((r) => manager.once("exit", r));
       manager.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 40_000))]);
