@@ -184,6 +184,12 @@ describe("chart vs builders: the pieces other code relies on", () => {
 
 describe("the comparison can fail", () => {
   const c = CASES[1]!;
+  // Each mutation must add exactly its own lines to whatever the unmutated comparison reports
+  // (nothing, when both sides agree), so these tests isolate the one change they make.
+  const added = (mutated: string[], baseline: string[]) => {
+    for (const line of baseline) expect(mutated).toContain(line);
+    return mutated.filter((line) => !baseline.includes(line));
+  };
 
   it("reports a builder change the chart does not have", async () => {
     const chart = await renderCase(c);
@@ -196,7 +202,8 @@ describe("the comparison can fail", () => {
       o.metadata.labels[MANAGED_BY] = "openclaw-manager";
       if (o.spec?.template?.metadata?.labels) o.spec.template.metadata.labels[MANAGED_BY] = "openclaw-manager";
     }
-    expect(compare(chart, builders)).toEqual([
+    const baseline = compare(chart, buildInstanceObjects(managerSpec(c)));
+    expect(added(compare(chart, builders), baseline)).toEqual([
       "Deployment/u-0123456789ab-openclaw: spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem: true != false",
     ]);
   });
@@ -213,7 +220,8 @@ describe("the comparison can fail", () => {
     const serviceYaml = join(edited, "templates", "service.yaml");
     writeFileSync(serviceYaml, readFileSync(serviceYaml, "utf8").replace("type: ClusterIP", "type: NodePort"));
     const chart = await renderCase(c, edited);
-    expect(compare(chart, buildInstanceObjects(managerSpec(c)))).toEqual([
+    const baseline = compare(await renderCase(c), buildInstanceObjects(managerSpec(c)));
+    expect(added(compare(chart, buildInstanceObjects(managerSpec(c))), baseline)).toEqual([
       "Deployment/u-0123456789ab-openclaw: spec.template.spec.terminationGracePeriodSeconds: 30 != 60",
       'Service/u-0123456789ab-openclaw: spec.type: "NodePort" != "ClusterIP"',
     ]);
