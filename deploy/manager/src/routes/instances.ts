@@ -1,10 +1,11 @@
 /** The guide's instance endpoints; thin: validate, call the runtime, shape the answer. */
-import { assertUserId, type CreateInstanceInput, notFound } from "@clawbox/shared";
+import { assertUserId, type CreateInstanceInput, type InstanceStatus, notFound } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import type { ManagerContext } from "../context.ts";
 import { createInstanceBody, deleteQuery, deleteResultSchema, errorResponses, userIdParams } from "../schemas.ts";
 
 const tags = ["instances"];
+const serializedLists = new WeakMap<InstanceStatus[], string>();
 const security = [{ bearerAuth: [] }];
 
 export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
@@ -48,11 +49,18 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         },
       },
     },
-    async () => {
+    async (_request, reply) => {
       const instances = await runtime.list();
-      // Runtimes without change notifications (local) stop the create-to-running clock when polled.
-      for (const s of instances) metrics.statusSeen(s.userId, s);
-      return { instances };
+      // The Kubernetes runtime returns the same array until something changes: serialize it once
+      // (1,000 instances are ~400 KB of JSON), not on every poll.
+      let body = serializedLists.get(instances);
+      if (body === undefined) {
+        // Runtimes without change notifications (local) stop the create-to-running clock when polled.
+        for (const s of instances) metrics.statusSeen(s.userId, s);
+        body = reply.serialize({ instances }) as string;
+        serializedLists.set(instances, body);
+      }
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 

@@ -84,6 +84,8 @@ export class InstanceCache {
   private readonly userByPod = new Map<string, string>();
   /** Computed statuses, dropped whenever one of the user's objects changes (reads >> changes). */
   private readonly statusMemo = new Map<string, InstanceStatus | null>();
+  /** The whole list, until anything changes: the same array is returned so callers can cache its JSON. */
+  private listMemo: InstanceStatus[] | undefined;
   private readonly listeners: UserChangeListener[] = [];
 
   constructor(client: KubeClient, namespace: string, logger: Logger) {
@@ -118,6 +120,7 @@ export class InstanceCache {
   private changed(userId: string | undefined): void {
     if (!userId) return;
     this.statusMemo.delete(userId);
+    this.listMemo = undefined;
     for (const l of this.listeners) l(userId);
   }
 
@@ -201,11 +204,13 @@ export class InstanceCache {
   }
 
   list(): InstanceStatus[] {
+    if (this.listMemo) return this.listMemo;
     const out: InstanceStatus[] = [];
     for (const userId of [...this.deploymentByUser.keys()].sort()) {
       const s = this.get(userId);
       if (s) out.push(s);
     }
+    this.listMemo = out;
     return out;
   }
 
