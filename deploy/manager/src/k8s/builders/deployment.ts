@@ -123,7 +123,7 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
               name: "agent",
               image: spec.image,
               imagePullPolicy: "IfNotPresent",
-              command: ["node", "/opt/clawbox/agent/src/main.ts"],
+              command: ["node", "/opt/clawbox/agent/dist/main.js"],
               ports: [{ name: "agent", containerPort: AGENT_PORT, protocol: "TCP" }],
               env: [
                 { name: "AGENT_PORT", value: String(AGENT_PORT) },
