@@ -120,6 +120,7 @@ export const en = {
 
   "lang.en": "English",
   "lang.ko": "한국어",
+  "nav.main": "Main",
   "nav.dashboard": "Home",
   "nav.browser": "Browser",
   "nav.settings": "Settings",

@@ -38,3 +38,24 @@ describe("i18n dictionaries", () => {
     expect(detectLanguage([])).toBe("en");
   });
 });
+
+describe("components", () => {
+  it("hard-code no user-visible text (JSX text and labels come from the dictionaries)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = join(import.meta.dirname, "..");
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith(".tsx"));
+    expect(files.length).toBeGreaterThan(10);
+    const offenders: string[] = [];
+    for (const file of files) {
+      const src = readFileSync(join(root, file), "utf8");
+      // JSX text between tags (code such as `useState<T>(x)` or `=> f()` has ( ; = and is skipped).
+      // Text starting with : ? && || is the rest of a ternary/condition between two elements.
+      for (const m of src.matchAll(/>([^<>{}();=\n]*\p{L}[^<>{}();=\n]*)</gu)) {
+        if (!/^\s*(:|\?|&&|\|\|)/.test(m[1]!)) offenders.push(`${file}: text "${m[1]!.trim()}"`);
+      }
+      for (const m of src.matchAll(/\b(aria-label|alt|title|placeholder)="([^"]*\p{L}[^"]*)"/gu)) offenders.push(`${file}: ${m[1]}="${m[2]}"`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});

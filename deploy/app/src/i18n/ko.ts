@@ -122,6 +122,7 @@ export const ko: Record<MessageKey, string> = {
 
   "lang.en": "English",
   "lang.ko": "한국어",
+  "nav.main": "주 메뉴",
   "nav.dashboard": "홈",
   "nav.browser": "브라우저",
   "nav.settings": "설정",

@@ -80,7 +80,7 @@ export function Screen({ title, children, nav = true, back }: { title: string; c
       </header>
       <main className="content">{children}</main>
       {nav ? (
-        <nav className="tabbar" aria-label="main">
+        <nav className="tabbar" aria-label={t("nav.main")}>
           {([
             [ROUTES.dashboard, "nav.dashboard", "⌂"],
             [ROUTES.browser, "nav.browser", "▣"],
