@@ -48,6 +48,7 @@ NOVNC_WEB="${NOVNC_WEB:-/usr/share/novnc}"
 SCREEN_SIZE="${SCREEN_SIZE:-1280x800x24}"
 
 mkdir -p "$STATE" "$HOME" "$TMPDIR" "$NODE_COMPILE_CACHE" "$LOGS" || { log "state dir $STATE is not writable"; exit 78; }
+chmod 700 "$TMPDIR" 2>/dev/null || true
 
 # --- 1. seed ----------------------------------------------------------------------------------
 SEED="${OPENCLAW_STATE_SEED:-/opt/openclaw-seed}"

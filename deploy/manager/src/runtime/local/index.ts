@@ -192,6 +192,7 @@ export class LocalRuntime implements InstanceRuntime {
     } else {
       rmSync(l.layout.dir, { recursive: true, force: true });
     }
+    rmSync(l.layout.tmpDir, { recursive: true, force: true });
     this.log.info({ userId, pvcPreserved: options.preservePvc }, "instance deleted");
     return { userId, deleted: true, pvcPreserved: options.preservePvc };
   }
@@ -338,7 +339,7 @@ export class LocalRuntime implements InstanceRuntime {
       OPENCLAW_CONFIG_SEED: layout.configSeedFile,
       OPENCLAW_STATE_SEED: "",
       CLAWBOX_HOME: layout.homeDir,
-      CLAWBOX_TMPDIR: join(layout.stateDir, "tmp"),
+      CLAWBOX_TMPDIR: layout.tmpDir,
       CLAWBOX_LOG_DIR: layout.logsDir,
       OPENCLAW_GATEWAY_PORT: String(layout.ports.gateway),
       OPENCLAW_GATEWAY_TOKEN: deriveInstanceToken(this.opts.tokenSecret, "gateway", record.userId),

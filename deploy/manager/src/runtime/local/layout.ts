@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
@@ -15,6 +17,12 @@ export interface InstanceLayout {
   homeDir: string;
   logsDir: string;
   runDir: string;
+  /**
+   * TMPDIR of the instance. Short on purpose: Chromium puts its SingletonSocket (a unix socket,
+   * at most 107 bytes of path) under TMPDIR, and `<data root>/instances/<userId>/state/tmp`
+   * is easily too long, which makes every browser launch fail.
+   */
+  tmpDir: string;
   recordFile: string;
   secretsFile: string;
   configSeedFile: string;
@@ -37,6 +45,7 @@ export function instanceLayout(dataDir: string, userId: string, index: number, p
     homeDir: join(dir, "home"),
     logsDir,
     runDir: join(dir, "run"),
+    tmpDir: join(tmpdir(), `clawbox-${createHash("sha256").update(dir).digest("hex").slice(0, 10)}`),
     recordFile: join(dir, "instance.json"),
     secretsFile: join(dir, "secrets.json"),
     configSeedFile: join(dir, "openclaw.seed.json"),
