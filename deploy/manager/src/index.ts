@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const metrics = new ManagerMetrics();
-  const runtime = createRuntime(config, logger, metrics);
+  const runtime = await createRuntime(config, logger, metrics);
   await runtime.start();
   const app = await buildServer({ config, runtime, logger, metrics });
   await app.listen({ port: config.port, host: config.host });

@@ -3,10 +3,12 @@ import type { InstanceRuntime, Logger } from "@clawbox/shared";
 import type { ManagerConfig } from "../config.ts";
 import type { ManagerMetrics } from "../metrics.ts";
 import { KubernetesRuntime } from "./kubernetes/runtime.ts";
-import { LocalRuntime } from "./local/index.ts";
 
-export function createRuntime(config: ManagerConfig, logger: Logger, metrics: ManagerMetrics): InstanceRuntime {
+export async function createRuntime(config: ManagerConfig, logger: Logger, metrics: ManagerMetrics): Promise<InstanceRuntime> {
   if (config.runtime === "kubernetes") return new KubernetesRuntime({ config, logger, metrics });
+  // Loaded only for the local runtime: it pulls in development-only parts of the repo (the agent
+  // build, the gateway package) that the Manager image does not ship.
+  const { LocalRuntime } = await import("./local/index.ts");
   const runtime = new LocalRuntime({
     dataDir: config.local.dataDir,
     portBase: config.local.portBase,
