@@ -257,6 +257,16 @@ describe("ClawBox app on the real local platform", () => {
     await screenshotBoth(page, "12-browser");
   });
 
+  it("restarts the assistant from the dashboard and keeps its data (the Telegram bot)", async () => {
+    await byTestId("nav-dashboard").click();
+    await byTestId("restart-instance").click();
+    await page.waitForURL("**/setup", { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent === "Running", null, { timeout: 380_000, polling: 500 });
+    await byTestId("open-dashboard").click();
+    await byTestId("channel-telegram").locator("a").click();
+    await expect.poll(() => byTestId("telegram-state").textContent(), { timeout: 30_000 }).toMatch(/^(Configured|Running)$/);
+  }, 420_000);
+
   it("deletes the instance, then the account", async () => {
     await byTestId("nav-dashboard").click();
     await byTestId("delete-instance").click();
