@@ -13,6 +13,8 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   websockify: "/usr/bin/websockify",
   chromium: "/usr/bin/chromium",
   "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
+  // Korean glyphs for the app's ko screens in Chromium (screenshots and the live view).
+  "fonts-nanum": "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
 };
 
 export const INSTALL_HINT = `apt-get install -y ${Object.keys(SYSTEM_PACKAGES).join(" ")}`;
