@@ -50,3 +50,17 @@ export function summarizeChannel(channel: string, status: Obj): ChannelSummary {
   if (ch && "probe" in ch) summary.probe = ch.probe;
   return summary;
 }
+
+/**
+ * channels.status {channel} for a channel the gateway has not loaded (Telegram before any setup)
+ * answers INVALID_REQUEST "unknown channel: <id>": that is a status ("not configured"), not a failure.
+ */
+export async function channelStatusOrUnknown(channel: string, fetchStatus: () => Promise<Record<string, unknown>>): Promise<ChannelSummary> {
+  try {
+    return summarizeChannel(channel, await fetchStatus());
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "INVALID_REQUEST" && /unknown channel/i.test(err.message ?? "")) return summarizeChannel(channel, {});
+    throw e;
+  }
+}

@@ -1,5 +1,5 @@
 import { badRequest } from "@clawbox/shared";
-import { summarizeChannel } from "./channel-summary.ts";
+import { channelStatusOrUnknown } from "./channel-summary.ts";
 import { toHttpError, type InstanceGateway } from "./instance-gateway.ts";
 import { redactSecrets } from "./redact.ts";
 import { objectBody } from "./validate.ts";
@@ -53,25 +53,30 @@ export async function telegramStatus(gw: InstanceGateway, userId: string, query:
   const probeRaw = query.probe;
   if (probeRaw !== undefined && probeRaw !== "true" && probeRaw !== "false") throw badRequest("probe", "boolean", "probe must be true or false");
   const probe = probeRaw === "true";
-  const status = await gw.call<Record<string, unknown>>(
-    userId,
-    "channels.status",
-    { channel: "telegram", probe, ...(probe ? { timeoutMs: 10_000 } : {}) },
-    probe ? 20_000 : 15_000,
+  const summary = await channelStatusOrUnknown("telegram", () =>
+    gw.call<Record<string, unknown>>(
+      userId,
+      "channels.status",
+      { channel: "telegram", probe, ...(probe ? { timeoutMs: 10_000 } : {}) },
+      probe ? 30_000 : 20_000,
+    ),
   );
-  return redactSecrets(summarizeChannel("telegram", status));
+  return redactSecrets(summary);
 }
 
 export async function telegramLogout(gw: InstanceGateway, userId: string) {
   const r = await gw.call<Record<string, unknown>>(userId, "channels.logout", { channel: "telegram" }, 30_000);
   // The token leaves the config file at once, but the running channel is reloaded by the
   // gateway's config watcher a few seconds later; answer once status agrees (at most ~30 s).
-  let configured = true;
+  // `configured` is the last status seen (null if the gateway was too busy to say).
+  let configured: boolean | null = null;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
     // The gateway may be busy reloading the channel; a slow or failed check just means "not yet".
-    const status = await gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "telegram" }, 10_000).catch(() => null);
-    if (status) configured = summarizeChannel("telegram", status).configured;
-    if (!configured) break;
+    const s = await channelStatusOrUnknown("telegram", () =>
+      gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "telegram" }, 15_000),
+    ).catch(() => null);
+    if (s) configured = s.configured;
+    if (configured === false) break;
   }
   return { ok: true, channel: "telegram", ...redactSecrets(r ?? {}), configured };
 }

@@ -1,5 +1,5 @@
 import { HttpError } from "@clawbox/shared";
-import { summarizeChannel } from "./channel-summary.ts";
+import { channelStatusOrUnknown } from "./channel-summary.ts";
 import type { InstanceGateway } from "./instance-gateway.ts";
 import { objectBody, optionalBoolean, optionalInt } from "./validate.ts";
 
@@ -47,6 +47,5 @@ export async function whatsappWait(gw: InstanceGateway, userId: string, rawBody:
 }
 
 export async function whatsappStatus(gw: InstanceGateway, userId: string) {
-  const status = await gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "whatsapp" }, 15_000);
-  return summarizeChannel("whatsapp", status);
+  return channelStatusOrUnknown("whatsapp", () => gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "whatsapp" }, 20_000));
 }
