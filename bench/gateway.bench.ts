@@ -12,6 +12,7 @@
  * Env: BENCH_LOCAL_INSTANCES (10), BENCH_RPC_N (300), BENCH_PORT_BASE (30000), BENCH_KEEP_DATA=1 keeps .data/bench-gateway.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,13 +95,35 @@ async function directColdStart(name: string, port: number, seeded: boolean): Pro
   return ms;
 }
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`http://127.0.0.1:${MANAGER_PORT}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/** A keep-alive HTTP client, as the App API uses for the Manager (one connection, no per-call setup). */
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: MANAGER_PORT,
+        path,
+        method,
+        agent: keepAlive,
+        headers: { authorization: `Bearer ${API_KEY}`, ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "null") });
+          } catch (e) {
+            reject(e);
+          }
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
   });
-  return { status: res.status, body: (await res.json()) as any };
 }
 
 async function waitRunning(userId: string, timeoutMs = 600_000): Promise<void> {
@@ -258,12 +281,21 @@ async function main() {
     log(`Manager RSS with 1 running local instance: ${results.managerRssMB} MB`);
   }
 
-  // Clean up: delete everything through the API (SIGTERM, then SIGKILL after the grace).
-  const list = await api("GET", "/api/instances");
-  await Promise.all((list.body as Array<{ userId: string }>).map((s) => api("DELETE", `/api/instances/${s.userId}?preservePvc=false`)));
+  console.log(JSON.stringify({ bench: "gateway", ...results }));
+}
+
+/** Deletes every bench instance through the Manager (SIGTERM, then SIGKILL after the grace), then stops it. */
+async function cleanup(manager: ChildProcess | undefined) {
+  if (!manager || manager.exitCode !== null) return;
+  try {
+    const list = await api("GET", "/api/instances");
+    const items = (Array.isArray(list.body) ? list.body : (list.body?.instances ?? [])) as Array<{ userId: string }>;
+    await Promise.all(items.map((s) => api("DELETE", `/api/instances/${s.userId}?preservePvc=false`)));
+  } catch (e) {
+    console.error(`cleanup: ${(e as Error).message}`);
+  }
   manager.kill("SIGTERM");
   await new Promise((r) => manager.once("exit", r));
-  console.log(JSON.stringify({ bench: "gateway", ...results }));
 }
 
 main()
@@ -271,6 +303,8 @@ main()
     console.error(`gateway bench failed: ${(e as Error).stack ?? e}`);
     process.exitCode = 1;
   })
-  .finally(() => {
+  .finally(async () => {
+    await cleanup(children.find((c) => c.spawnargs.some((a) => a.endsWith("deploy/manager/src/index.ts"))));
+    keepAlive.destroy();
     for (const c of children) if (c.exitCode === null) try { process.kill(-c.pid!, "SIGKILL"); } catch { c.kill("SIGKILL"); }
   });
