@@ -1,11 +1,17 @@
 // node bench/cluster.bench.ts [--runs N]
 // Figures for the test cluster: the cold build time recorded when the binaries were built, the
 // warm start time to ready (target < 30 s), and the memory (sum of VmRSS) of the running cluster.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { coldBuild, ensureBinaries, ensureTools, readBuildHistory } from "../test/cluster/build.ts";
 import { startCluster } from "../test/cluster/cluster.ts";
-import { binDir } from "../test/cluster/paths.ts";
+import { binDir, toolsDir } from "../test/cluster/paths.ts";
+
+function du(dir: string): string {
+  const r = spawnSync("du", ["-sh", dir], { encoding: "utf8" });
+  return r.status === 0 ? (r.stdout.split("\t")[0] ?? "?") : "?";
+}
 
 function rssKiB(pid: number): number {
   try {
@@ -31,6 +37,11 @@ console.log(
     : "cold build time: unknown (these binaries were built with a warm Go cache)",
 );
 if (last) console.log(`last build: ${last.seconds} s (${last.compiledPackages}/${last.totalPackages} packages compiled)`);
+const gocache = spawnSync(process.env.GO ?? "go", ["env", "GOCACHE"], { encoding: "utf8" }).stdout?.trim();
+const gomodcache = spawnSync(process.env.GO ?? "go", ["env", "GOMODCACHE"], { encoding: "utf8" }).stdout?.trim();
+console.log(
+  `disk: binaries ${du(binDir())}, helm+kubectl ${du(toolsDir())}, Go build cache ${gocache ? du(gocache) : "?"} (shared), Go modules ${gomodcache ? du(gomodcache) : "?"} (shared)`,
+);
 
 const starts: number[] = [];
 for (let i = 0; i < runs; i++) {

@@ -211,7 +211,7 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
     log(
       `building Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok} with ${goVersion} into ${binDir()}`,
     );
-    if (goCacheWasEmpty) log("cold Go cache: expect 10-20 minutes on 2 cores (~4 GB of Go module + build cache); later builds take seconds");
+    if (goCacheWasEmpty) log("cold Go cache: expect 10 minutes on 2 idle cores, up to 45 on a busy machine (~5.5 GB of Go build + module cache); later runs reuse the binaries");
     const tmp = join(dir, `bin.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
