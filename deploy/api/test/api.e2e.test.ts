@@ -3,6 +3,7 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
 import { openrouterKeys } from "../src/db/schema.ts";
+import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
 import { sendWebhook } from "../../../test/standins/revenuecat-standin.ts";
 import { client, createTestDatabase, secretFor, startStandins, startTestApi, type Api, type DbKind } from "./harness.ts";
 
@@ -427,6 +428,19 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
         });
         expect(status, path).toBe(401);
       }
+
+      // The Manager refuses the socket (here it no longer knows the instance): the browser gets one
+      // clear answer and the API stays up (it used to crash writing to the closed socket twice).
+      s.manager!.instances.delete(managerUserIdFor(a.user.id));
+      const t2 = await http("POST", `/instances/${id}/vnc/ticket`, { token: a.accessToken });
+      const refused = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(api.url.replace("http", "ws") + t2.body.path, ["binary"]);
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once("open", () => resolve(101));
+        ws.once("error", () => resolve(-1));
+      });
+      expect(refused).toBe(404);
+      expect((await http("GET", "/health")).body).toEqual({ ok: true });
     });
 
     it("leaves nothing behind when the Manager fails a create, and a retry works", async () => {

@@ -9,6 +9,9 @@ import type { InstancesRepository } from "./instances.repository.ts";
 const PATH = /^\/instances\/([^/]+)\/vnc$/;
 
 function refuse(socket: Duplex, status: number, error: string): void {
+  // The upstream can fail twice (unexpected-response, then the error from terminate()):
+  // answer the browser once, and never write to a socket that is already closed.
+  if (socket.writableEnded || socket.destroyed) return;
   const body = JSON.stringify({ error, code: status === 404 ? "not_found" : "unauthorized" });
   socket.end(
     `HTTP/1.1 ${status} ${status === 404 ? "Not Found" : status === 502 ? "Bad Gateway" : "Unauthorized"}\r\n` +
@@ -34,6 +37,8 @@ export function attachVncProxy(
     handleProtocols: (_protocols, req) => chosen.get(req) || false,
   });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A browser that goes away mid-handshake must not crash the API.
+    socket.on("error", (e) => deps.logger.debug({ err: e.message }, "vnc client socket error"));
     void handle(req, socket, head).catch((e) => {
       deps.logger.warn({ err: (e as Error)?.message }, "vnc upgrade failed");
       socket.destroy();
