@@ -64,11 +64,38 @@ function firstWsMessage(url: string): Promise<{ data?: Buffer; status?: number; 
   });
 }
 
+/**
+ * A port base whose two instance blocks are free right now, below the ephemeral range (32768+),
+ * starting at a random block: other checkouts (CI, colleagues) may run this same test at once.
+ */
+async function freePortBase(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+  const { existsSync } = await import("node:fs");
+  const bases = Array.from({ length: 25 }, (_, i) => 21000 + i * 400);
+  const start = Math.floor(Math.random() * bases.length);
+  for (let k = 0; k < bases.length; k++) {
+    const base = bases[(start + k) % bases.length]!;
+    const ports = [0, 150, 160, 161, 11, 200, 350, 360, 361, 211].map((o) => base + o);
+    const displays = [base / 200, base / 200 + 1];
+    if (displays.some((d) => existsSync(`/tmp/.X${d}-lock`))) continue;
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+  }
+  throw new Error("no free port block for the test instances");
+}
+let portBase = 0;
+
 beforeAll(async () => {
+  portBase = await freePortBase();
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     CLAWBOX_DATA_DIR: DATA_DIR,
-    LOCAL_PORT_BASE: "22000", // below the ephemeral port range (32768+)
+    LOCAL_PORT_BASE: String(portBase),
     LOCAL_STOP_GRACE_MS: "15000",
   });
   const logger = createLogger("gateway-int", { level: "warn" });
@@ -234,7 +261,7 @@ describe("browser view", () => {
 describe("manager restart", () => {
   it("a restarted Manager re-adopts the live instances (same processes, same phase)", async () => {
     const before = runtime.processes(A)!;
-    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, CLAWBOX_DATA_DIR: DATA_DIR, LOCAL_PORT_BASE: "22000" });
+    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, CLAWBOX_DATA_DIR: DATA_DIR, LOCAL_PORT_BASE: String(portBase) });
     const restarted = new LocalRuntime({ config, logger: createLogger("gateway-int-restart", { level: "warn" }) });
     await restarted.start();
     try {
