@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { descendants, stopLeftovers } from "./process-tree.ts";
+import { descendants } from "@clawbox/shared/proc";
+import { stopLeftovers } from "./process-tree.ts";
 
 /**
  * Child services of `npm start`. Each runs in its own process group (detached), so stopping
