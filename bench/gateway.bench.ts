@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGatewayConfig, deriveInstanceToken, GatewayClient } from "@clawbox/shared";
-import { processTree, rssBytes } from "../deploy/manager/src/runtime/local/proc.ts";
+import { processTree, rssBytes } from "@clawbox/shared/proc";
 import { instanceLayout } from "../deploy/manager/src/runtime/local/layout.ts";
 import { openclawEntry, WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
 

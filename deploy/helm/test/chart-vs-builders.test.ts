@@ -1,5 +1,5 @@
 // One definition of an instance: the Helm chart (deploy/helm/openclaw) and the Manager's builders
-// (deploy/manager/src/k8s/builders) must produce the same objects for the same instance. The
+// (deploy/manager/src/services/k8s-resource-builder.ts) must produce the same objects for the same instance. The
 // chart is rendered with `helm template`, the builders are called with the equivalent
 // InstanceSpec, and every field of every object is compared. The only differences allowed are
 // listed in ALLOWED_DIFFERENCES below, each with its reason; everything else must be equal.
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGatewayConfig, deriveInstanceToken, type CreateInstanceInput } from "@clawbox/shared";
 import { loadConfig } from "../../manager/src/config.ts";
-import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/k8s/builders/index.ts";
+import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/services/k8s-resource-builder.ts";
 import { diffObjectSets, type Json } from "./compare.ts";
 import { CHART_DIR, helm, parseObjects, renderArgs, type K8sObject } from "./helm.ts";
 

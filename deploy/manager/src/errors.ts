@@ -9,7 +9,7 @@
  */
 import { type ErrorBody, HttpError } from "@clawbox/shared";
 import type { FastifyError, FastifyInstance } from "fastify";
-import { KubeApiError } from "./k8s/client.ts";
+import { KubeApiError } from "./services/k8s-client.ts";
 
 interface ValidationIssue {
   keyword: string;

@@ -5,7 +5,7 @@ import { createLogger } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
-import { KubeClient } from "./k8s/client.ts";
+import { KubeClient } from "./services/k8s-client.ts";
 import { ManagerMetrics } from "./metrics.ts";
 import { KubernetesRuntime } from "./runtime/kubernetes/runtime.ts";
 import { buildServer } from "./server.ts";

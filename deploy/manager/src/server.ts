@@ -9,7 +9,7 @@ import websocket from "@fastify/websocket";
 import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ManagerContext } from "./context.ts";
-import { registerAuth } from "./auth.ts";
+import { registerAuth } from "./middleware/auth.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";

@@ -12,7 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { kubectl } from "../../../test/cluster/cluster.ts";
 import { kubeconfigForServiceAccount } from "../../../test/cluster/service-account.ts";
 import { loadConfig, type ManagerConfig } from "../src/config.ts";
-import { KubeApiError, KubeClient } from "../src/k8s/client.ts";
+import { KubeApiError, KubeClient } from "../src/services/k8s-client.ts";
 import { ManagerMetrics } from "../src/metrics.ts";
 import { KubernetesRuntime } from "../src/runtime/kubernetes/runtime.ts";
 import { buildServer } from "../src/server.ts";

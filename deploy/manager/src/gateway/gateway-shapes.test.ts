@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { HttpError } from "@clawbox/shared";
 import { summarizeChannel } from "./channel-summary.ts";
 import { redactSecrets } from "./redact.ts";
-import { rpcCall } from "./rpc.ts";
-import { BOT_TOKEN_PATTERN, telegramSetup } from "./telegram.ts";
+import { rpcCall } from "../routes/gateway-proxy.ts";
+import { BOT_TOKEN_PATTERN, telegramSetup } from "../routes/telegram.ts";
 import { instanceLayout } from "../runtime/local/layout.ts";
-import type { InstanceGateway } from "./instance-gateway.ts";
+import type { InstanceGateway } from "../services/gateway-rpc.ts";
 
 /** A gateway that must not be reached: input errors are caught before anything is sent. */
 const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error("must not be called")) }) as unknown as InstanceGateway;

@@ -300,7 +300,7 @@ describe("isolation and failures", () => {
     const setup = await api("POST", `/api/instances/${B}/telegram/setup`, { botToken: BOT_TOKEN });
     expect(setup.status).toBe(200);
     const procs = runtime.processes(B)!;
-    const { cmdline } = await import("../runtime/local/proc.ts");
+    const { cmdline } = await import("@clawbox/shared/proc");
     // The gateway's server process (its launcher `node openclaw.mjs` runs it as `openclaw-gateway`).
     const server = procs.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
     expect(server).toBeDefined();

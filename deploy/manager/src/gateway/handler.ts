@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "@clawbox/shared";
-import { toHttpError } from "./instance-gateway.ts";
+import { toHttpError } from "../services/gateway-rpc.ts";
 
 /** Wraps a route so every failure leaves in the one error shape (independent of the global handler). */
 export function handle<Req extends FastifyRequest>(fn: (req: Req, reply: FastifyReply) => Promise<unknown>) {

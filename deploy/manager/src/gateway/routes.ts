@@ -3,12 +3,12 @@ import { assertUserId } from "@clawbox/shared";
 import type { ManagerContext } from "../context.ts";
 import { AgentPool } from "./agent-pool.ts";
 import { handle, type UserReq } from "./handler.ts";
-import { InstanceGateway } from "./instance-gateway.ts";
-import { pairingApprove, pairingList } from "./pairing.ts";
-import { rpcCall } from "./rpc.ts";
-import { telegramLogout, telegramSetup, telegramStatus } from "./telegram.ts";
-import { checkVncRequest, pipeVnc } from "./vnc-proxy.ts";
-import { whatsappQr, whatsappStatus, whatsappWait } from "./whatsapp.ts";
+import { InstanceGateway } from "../services/gateway-rpc.ts";
+import { pairingApprove, pairingList } from "../routes/pairing.ts";
+import { rpcCall } from "../routes/gateway-proxy.ts";
+import { telegramLogout, telegramSetup, telegramStatus } from "../routes/telegram.ts";
+import { checkVncRequest, pipeVnc } from "../routes/vnc-proxy.ts";
+import { whatsappQr, whatsappStatus, whatsappWait } from "../routes/whatsapp.ts";
 
 /**
  * The Manager routes that talk to a user's gateway (through its pod agent, one persistent

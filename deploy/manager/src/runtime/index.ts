@@ -2,12 +2,15 @@
 import type { InstanceRuntime, Logger } from "@clawbox/shared";
 import type { ManagerConfig } from "../config.ts";
 import type { ManagerMetrics } from "../metrics.ts";
-import { KubernetesRuntime } from "./kubernetes/runtime.ts";
 
 export async function createRuntime(config: ManagerConfig, logger: Logger, metrics: ManagerMetrics): Promise<InstanceRuntime> {
-  if (config.runtime === "kubernetes") return new KubernetesRuntime({ config, logger, metrics });
-  // Loaded only for the local runtime: it pulls in development-only parts of the repo (the agent
-  // build, the gateway package) that the Manager image does not ship.
+  // Each runtime is loaded only when chosen: the local one pulls in development-only parts of the
+  // repo (the agent build, the gateway package) that the Manager image does not ship, and neither
+  // should cost the other's memory.
+  if (config.runtime === "kubernetes") {
+    const { KubernetesRuntime } = await import("./kubernetes/runtime.ts");
+    return new KubernetesRuntime({ config, logger, metrics });
+  }
   const { LocalRuntime } = await import("./local/index.ts");
   const runtime = new LocalRuntime({
     dataDir: config.local.dataDir,

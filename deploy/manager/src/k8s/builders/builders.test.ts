@@ -1,7 +1,7 @@
 import { HttpError } from "@clawbox/shared";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
-import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec, type KubeObject, PRIVATE_RANGES, SECRET_HASH_ANNOTATION } from "./index.ts";
+import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec, type KubeObject, PRIVATE_RANGES, SECRET_HASH_ANNOTATION } from "../../services/k8s-resource-builder.ts";
 
 const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: "key-1", OPENCLAW_IMAGE_REPO: "repo/openclaw-gke" });
 const spec = (over: Partial<Parameters<typeof instanceSpecFromInput>[1]> = {}, cfg = config): InstanceSpec =>

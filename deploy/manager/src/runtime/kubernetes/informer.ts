@@ -5,7 +5,7 @@
  * Objects pass through `transform` first (trim to what the status mapping reads, or drop).
  */
 import type { Logger } from "@clawbox/shared";
-import { KubeApiError, type KubeClient } from "../../k8s/client.ts";
+import { KubeApiError, type KubeClient } from "../../services/k8s-client.ts";
 
 export type InformerEvent = "upsert" | "delete";
 export interface Named {

@@ -17,9 +17,9 @@ import {
 } from "@clawbox/shared";
 import type { ManagerConfig } from "../../config.ts";
 import type { ManagerMetrics } from "../../metrics.ts";
-import { buildInstanceObjects, FIELD_MANAGER, instanceSpecFromInput, type KubeObject } from "../../k8s/builders/index.ts";
+import { buildInstanceObjects, FIELD_MANAGER, instanceSpecFromInput, type KubeObject } from "../../services/k8s-resource-builder.ts";
 import { AGENT_PORT, NOVNC_PORT } from "../../k8s/builders/pod-layout.ts";
-import { KubeApiError, KubeClient } from "../../k8s/client.ts";
+import { KubeApiError, KubeClient } from "../../services/k8s-client.ts";
 import { objectPath, resourceFor } from "../../k8s/resources.ts";
 import { InstanceCache } from "./cache.ts";
 

@@ -18,7 +18,7 @@ import { detectDesktop, type DesktopSupport } from "./desktop.ts";
 import { instanceLayout, maxIndex, type InstanceLayout } from "./layout.ts";
 import { tailLines } from "./logs.ts";
 import { pidAlive, readPidFile, removePidFile, spawnLogged, stopTree, type PidRecord } from "./processes.ts";
-import { processTree, procStat, rssBytes } from "./proc.ts";
+import { processTree, readProc, rssBytes } from "@clawbox/shared/proc";
 import { toInstanceStatus } from "./status.ts";
 import { listRecordFiles, readRecord, readSecrets, removeSecrets, writeRecord, writeSecrets, type InstanceRecord } from "./store.ts";
 import { openclawEntry, WhatsAppSeed } from "./whatsapp-seed.ts";
@@ -244,7 +244,7 @@ export class LocalRuntime implements InstanceRuntime {
     if (owner && owner.pid !== process.pid && pidAlive(owner)) {
       throw new Error(`data dir ${this.opts.dataDir} is in use by another Manager (pid ${owner.pid}); stop it or set CLAWBOX_DATA_DIR`);
     }
-    writeFileSync(file, JSON.stringify({ pid: process.pid, startTime: procStat(process.pid)?.startTime ?? 0, startedAt: new Date().toISOString() }));
+    writeFileSync(file, JSON.stringify({ pid: process.pid, startTime: readProc(process.pid)?.startTime ?? 0, startedAt: new Date().toISOString() }));
   }
 
   private layoutOf(record: InstanceRecord): InstanceLayout {

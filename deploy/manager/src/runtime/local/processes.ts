@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isAlive, procStat, processTree } from "./proc.ts";
+import { isAlive, processTree, readProc } from "@clawbox/shared/proc";
 
 /**
  * Starting and stopping the processes of one instance. Each is started detached as its own
@@ -31,7 +31,7 @@ export function spawnLogged(opts: {
     child.on("exit", (code, signal) => opts.onExit?.(code, signal));
     child.on("error", () => opts.onExit?.(null, null));
     child.unref();
-    const rec: PidRecord = { pid: child.pid, startTime: procStat(child.pid)?.startTime ?? 0, startedAt: new Date().toISOString() };
+    const rec: PidRecord = { pid: child.pid, startTime: readProc(child.pid)?.startTime ?? 0, startedAt: new Date().toISOString() };
     writeFileSync(opts.pidFile, JSON.stringify(rec));
     return rec;
   } finally {

@@ -1,7 +1,7 @@
 import { HttpError } from "@clawbox/shared";
-import { channelStatusOrUnknown } from "./channel-summary.ts";
-import type { InstanceGateway } from "./instance-gateway.ts";
-import { objectBody, optionalBoolean, optionalInt } from "./validate.ts";
+import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
+import type { InstanceGateway } from "../services/gateway-rpc.ts";
+import { objectBody, optionalBoolean, optionalInt } from "../gateway/validate.ts";
 
 /**
  * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled):

@@ -1,6 +1,6 @@
 import { badRequest } from "@clawbox/shared";
-import type { InstanceGateway } from "./instance-gateway.ts";
-import { objectBody, optionalInt } from "./validate.ts";
+import type { InstanceGateway } from "../services/gateway-rpc.ts";
+import { objectBody, optionalInt } from "../gateway/validate.ts";
 
 /**
  * `POST /api/instances/:userId/rpc {method, params, timeoutMs?}`: any gateway method, with the

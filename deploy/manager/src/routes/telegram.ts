@@ -1,8 +1,8 @@
 import { badRequest } from "@clawbox/shared";
-import { channelStatusOrUnknown } from "./channel-summary.ts";
-import { toHttpError, type InstanceGateway } from "./instance-gateway.ts";
-import { redactSecrets } from "./redact.ts";
-import { objectBody } from "./validate.ts";
+import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
+import { toHttpError, type InstanceGateway } from "../services/gateway-rpc.ts";
+import { redactSecrets } from "../gateway/redact.ts";
+import { objectBody } from "../gateway/validate.ts";
 
 /**
  * Telegram (bundled in the gateway):

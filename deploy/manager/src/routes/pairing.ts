@@ -1,6 +1,6 @@
 import { badRequest, notFound } from "@clawbox/shared";
-import type { InstanceGateway } from "./instance-gateway.ts";
-import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "./validate.ts";
+import type { InstanceGateway } from "../services/gateway-rpc.ts";
+import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
 
 /**
  * DM pairing (someone messaged the bot; the owner approves them by code):
