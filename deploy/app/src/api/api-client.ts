@@ -1,5 +1,5 @@
 import { ApiError } from "./api-error.ts";
-import { AuthInterceptor } from "./auth-interceptor.ts";
+import { AuthInterceptor, type AuthInterceptorOptions } from "./auth-interceptor.ts";
 import {
   parseAuthResponse,
   type AuthResponse,
@@ -15,14 +15,8 @@ import {
 } from "./models.ts";
 import type { TokenStore } from "./token-store.ts";
 
-export interface ApiClientOptions {
-  baseUrl: string;
-  tokens: TokenStore;
-  fetch?: typeof fetch;
-  now?: () => number;
-  refreshSkewMs?: number;
-  onSessionExpired?: () => void;
-}
+/** The client takes exactly what its interceptor takes. */
+export type ApiClientOptions = AuthInterceptorOptions;
 
 /** Typed calls to the App API (the guide's App API table). Authenticated calls go through the AuthInterceptor. */
 export class ApiClient {
