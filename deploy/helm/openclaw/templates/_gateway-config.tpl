@@ -48,6 +48,22 @@ naming the key's env variable (never the key itself) or the no-key marker.
 {{- define "openclaw.modelConfig" -}}
 {{- $m := .Values.model | default dict -}}
 {{- $out := dict -}}
+{{- /* The rules between fields the Manager's checkModelSettings has, in words a schema can't print. */ -}}
+{{- if and (not $m.provider) (or $m.model $m.apiKey $m.baseUrl) -}}
+{{- fail "model.provider is empty but model.model, model.apiKey or model.baseUrl is set: set model.provider (openrouter, anthropic, openai, openai-compatible) or clear them" -}}
+{{- end -}}
+{{- if and $m.provider (not $m.model) -}}
+{{- fail (printf "model.model is required with model.provider %s (the provider's model id)" $m.provider) -}}
+{{- end -}}
+{{- if and (eq ($m.provider | default "") "openai-compatible") (not $m.baseUrl) -}}
+{{- fail "model.baseUrl is required for provider openai-compatible (the server's http(s) URL, e.g. http://ollama:11434/v1)" -}}
+{{- end -}}
+{{- if and $m.provider (ne $m.provider "openai-compatible") $m.baseUrl -}}
+{{- fail (printf "model.baseUrl is only for provider openai-compatible; a built-in provider's endpoint is providerBaseUrls.%s" $m.provider) -}}
+{{- end -}}
+{{- if regexMatch "(?i)^https?://(169\\.254\\.|100\\.100\\.100\\.200([:/]|$)|(metadata|metadata\\.google\\.internal|metadata\\.goog|instance-data|instance-data\\.ec2\\.internal)([:/]|$))" ($m.baseUrl | default "") -}}
+{{- fail "model.baseUrl must not point at a link-local or cloud metadata address" -}}
+{{- end -}}
 {{- if $m.provider -}}
 {{- $custom := eq $m.provider "openai-compatible" -}}
 {{- $id := ternary "custom" $m.provider $custom -}}
