@@ -11,7 +11,8 @@ import { buildGatewayConfig, deriveInstanceToken, gatewayConfigText, MODEL_PROVI
 import { loadConfig } from "../../manager/src/config.ts";
 import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/services/k8s-resource-builder.ts";
 import { diffObjectSets, type Json } from "./compare.ts";
-import { CHART_DIR, helm, parseObjects, renderArgs, type K8sObject } from "./helm.ts";
+import { parse } from "yaml";
+import { CHART_DIR, helm, parseObjects, renderArgs, USER_EXAMPLE, type K8sObject } from "./helm.ts";
 
 const MANAGED_BY = "app.kubernetes.io/managed-by";
 const TOKEN_SECRET = "chart-vs-builders-token-secret";
@@ -115,11 +116,22 @@ function modelCase(
   return { name, managerEnv, input: { userId, secrets: {}, ...(model ? { model } : {}) }, values };
 }
 
+/** The guide's values file as it is (deploy/helm/users/user-example.yaml), tokens from deploy-user.sh's secret. */
+function guideCase(): Case {
+  const example = parse(readFileSync(USER_EXAMPLE, "utf8")) as { userId: string; secrets: Record<string, string>; model: ModelSettings };
+  return {
+    name: "the guide's values file (deploy/helm/users/user-example.yaml)",
+    managerEnv: {},
+    input: { userId: example.userId, secrets: example.secrets, model: example.model },
+    values: { ...example, tokenSecret: TOKEN_SECRET },
+  };
+}
+
 const CASES: Case[] = [
   {
-    // Defaults on both sides: the guide's Helm example against a Manager with no optional env.
+    // Defaults on both sides (no model) against a Manager with no optional env.
     // Tokens from tokenSecret: the chart's HMAC (_hmac.tpl) must equal the Manager's derivation.
-    name: "defaults (the guide's values file, ingress off, tokens derived from tokenSecret)",
+    name: "defaults (no model, ingress off, tokens derived from tokenSecret)",
     managerEnv: {},
     input: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-..." } },
     values: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-..." }, tokenSecret: TOKEN_SECRET },
@@ -157,6 +169,7 @@ const CASES: Case[] = [
       ...tokensFor("u-0123456789ab"),
     },
   },
+  guideCase(),
   // Every provider, with and without a key, with and without the operator's endpoint.
   modelCase("openrouter, key, public endpoint (no provider entry)", "m-openrouter", { provider: "openrouter", model: "openai/gpt-4o-mini", apiKey: "sk-or-1" }),
   modelCase("openrouter, no key, endpoint override with trailing slashes", "m-openrouter-proxy", { provider: "openrouter", model: "openai/gpt-4o-mini" }, { openrouter: "http://10.0.0.5:8080/api/v1//" }),
