@@ -8,6 +8,8 @@ text is then byte-identical to the Manager's; deploy/helm/test/chart-vs-builders
 for every provider, key and endpoint setting the schema allows.
 */}}
 {{- define "openclaw.gatewayConfig" -}}
+{{- /* Literals, not values: 18789 is a Go int and true/false Go bools, which JSON prints as
+JavaScript does (a value read from YAML would be a float64, also printed 18789, but there is none). */ -}}
 {{- $config := dict
   "gateway" (dict "mode" "local" "bind" "loopback" "port" 18789 "auth" (dict "mode" "token"))
   "logging" (dict "file" "/home/node/.openclaw/logs/gateway.log")
