@@ -78,7 +78,7 @@ naming the key's env variable (never the key itself) or the no-key marker.
 {{- $_ := set $out "agents" (dict "defaults" (dict "model" (dict "primary" (printf "%s/%s" $id $m.model)))) -}}
 {{- if $baseUrl -}}
 {{- $api := ternary "anthropic-messages" "openai-completions" (eq $m.provider "anthropic") -}}
-{{- $env := get (dict "openrouter" "OPENROUTER_API_KEY" "anthropic" "ANTHROPIC_API_KEY" "openai" "OPENAI_API_KEY" "openai-compatible" "CLAWBOX_MODEL_API_KEY") $m.provider -}}
+{{- $env := include "openclaw.modelKeyEnv" $m.provider -}}
 {{- $apiKey := ternary (printf "${%s}" $env) "clawbox-no-key" (not (empty $m.apiKey)) -}}
 {{- $entry := dict "baseUrl" $baseUrl "api" $api "apiKey" $apiKey "models" (list (dict "id" $m.model "name" $m.model)) -}}
 {{- $_ := set $out "models" (dict "providers" (dict $id $entry)) -}}

@@ -103,6 +103,11 @@ Manager's secretHash(): sha256 of JSON.stringify(sorted [key, value] pairs), fir
 {{- sha256sum (include "openclaw.jsJson" (toJson $pairs)) | trunc 32 -}}
 {{- end -}}
 
+{{/* The env variable a provider's key is read from: MODEL_KEY_ENV of packages/shared/src/contract/model.ts. */}}
+{{- define "openclaw.modelKeyEnv" -}}
+{{- get (dict "openrouter" "OPENROUTER_API_KEY" "anthropic" "ANTHROPIC_API_KEY" "openai" "OPENAI_API_KEY" "openai-compatible" "CLAWBOX_MODEL_API_KEY") . -}}
+{{- end -}}
+
 {{/*
 The model Secret's data as JSON (already base64, as in the object): the model key under the env
 name the gateway reads it from (MODEL_KEY_ENV, packages/shared/src/contract/model.ts); empty
@@ -112,7 +117,7 @@ without a key. The Manager's buildModelSecret().
 {{- $m := .Values.model | default dict -}}
 {{- $data := dict -}}
 {{- if and $m.provider $m.apiKey -}}
-{{- $env := get (dict "openrouter" "OPENROUTER_API_KEY" "anthropic" "ANTHROPIC_API_KEY" "openai" "OPENAI_API_KEY" "openai-compatible" "CLAWBOX_MODEL_API_KEY") $m.provider -}}
+{{- $env := include "openclaw.modelKeyEnv" $m.provider -}}
 {{- $_ := set $data $env ($m.apiKey | b64enc) -}}
 {{- end -}}
 {{- toJson $data -}}
