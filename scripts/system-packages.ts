@@ -17,21 +17,43 @@ export const SYSTEM_PACKAGES: Record<string, string> = {
   "fonts-nanum": "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
 };
 
+/**
+ * Debian packages for the test cluster's real node and the image builds (test/cluster/real-node,
+ * test/images): the container runtime, CNI plugins, the packet filter tools kube-proxy and
+ * kube-router's firewall drive, and the image builders. Installed only when a real node or an
+ * image build is asked for, never for the kwok-only test run.
+ */
+export const REAL_NODE_PACKAGES: Record<string, string> = {
+  containerd: "/usr/bin/containerd",
+  runc: "/usr/sbin/runc",
+  "containernetworking-plugins": "/usr/lib/cni/bridge",
+  iptables: "/usr/sbin/iptables",
+  ipset: "/usr/sbin/ipset",
+  conntrack: "/usr/sbin/conntrack",
+  buildah: "/usr/bin/buildah",
+  debootstrap: "/usr/sbin/debootstrap",
+};
+
 export const INSTALL_HINT = `apt-get install -y ${Object.keys(SYSTEM_PACKAGES).join(" ")}`;
 
-export function missingSystemPackages(): string[] {
-  return Object.entries(SYSTEM_PACKAGES)
+export function missingSystemPackages(packages: Record<string, string> = SYSTEM_PACKAGES): string[] {
+  return Object.entries(packages)
     .filter(([, file]) => !existsSync(file))
     .map(([pkg]) => pkg);
 }
 
 /** Installs missing packages with apt-get when running as root; otherwise says what to run. */
-export async function ensureSystemPackages(opts: { reason: string; required: boolean }): Promise<string[]> {
-  const missing = missingSystemPackages();
+export async function ensureSystemPackages(opts: {
+  reason: string;
+  required: boolean;
+  /** Which set (default: the platform's SYSTEM_PACKAGES). */
+  packages?: Record<string, string>;
+}): Promise<string[]> {
+  const missing = missingSystemPackages(opts.packages);
   if (missing.length === 0) return [];
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) {
-    const msg = `Missing Debian packages for ${opts.reason}: ${missing.join(", ")}. Install them with: sudo ${INSTALL_HINT}`;
+    const msg = `Missing Debian packages for ${opts.reason}: ${missing.join(", ")}. Install them with: sudo apt-get install -y ${missing.join(" ")}`;
     if (opts.required) throw new Error(msg);
     console.error(msg);
     return missing;

@@ -6,12 +6,13 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  binDir,
   binaryPath,
   GO_DIR,
   GO_MODULES,
   type GoModule,
   kubectlLayerZip,
+  NODE_GO_MODULES,
+  nodeVersionDir,
   toolPath,
   toolsDir,
   versionDir,
@@ -39,13 +40,36 @@ export interface BuildRecord {
   note?: string;
 }
 
-export function buildHistoryPath(): string {
-  return join(versionDir(), "builds.json");
+/** A group of binaries built together into one cache directory. */
+interface BinarySet {
+  label: string;
+  modules: GoModule[];
+  dir: () => string;
+  /** GOMODCACHE path whose absence means this build downloads its modules first. */
+  probeModule: string;
 }
 
-export function readBuildHistory(): BuildRecord[] {
+const CONTROL_PLANE: BinarySet = {
+  label: `Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok}`,
+  modules: GO_MODULES,
+  dir: versionDir,
+  probeModule: join("k8s.io", `kubernetes@${VERSIONS.kubernetes}`),
+};
+
+const REAL_NODE: BinarySet = {
+  label: `kubelet + kube-proxy ${VERSIONS.kubernetes}, kube-router ${VERSIONS.kubeRouter}, pause`,
+  modules: NODE_GO_MODULES,
+  dir: nodeVersionDir,
+  probeModule: join("github.com", "cloudnativelabs", "kube-router", `v2@${VERSIONS.kubeRouter}`),
+};
+
+export function buildHistoryPath(dir = versionDir()): string {
+  return join(dir, "builds.json");
+}
+
+export function readBuildHistory(dir = versionDir()): BuildRecord[] {
   try {
-    return JSON.parse(readFileSync(buildHistoryPath(), "utf8")) as BuildRecord[];
+    return JSON.parse(readFileSync(buildHistoryPath(dir), "utf8")) as BuildRecord[];
   } catch {
     return [];
   }
@@ -56,6 +80,11 @@ export function coldBuild(): BuildRecord | undefined {
   return readBuildHistory()
     .filter((b) => b.goCacheWasEmpty)
     .at(-1);
+}
+
+/** Build records of the real node's binaries (kubelet, kube-proxy, kube-router, pause). */
+export function readNodeBuildHistory(): BuildRecord[] {
+  return readBuildHistory(nodeVersionDir());
 }
 
 function goEnvValue(go: string, name: string): string {
@@ -92,8 +121,16 @@ function fmtDuration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
+function setPresent(set: BinarySet): boolean {
+  return set.modules.every((m) => m.binaries.every((b) => existsSync(join(set.dir(), "bin", b))));
+}
+
 export function binariesPresent(): boolean {
-  return GO_MODULES.every((m) => m.binaries.every((b) => existsSync(join(binDir(), b))));
+  return setPresent(CONTROL_PLANE);
+}
+
+export function nodeBinariesPresent(): boolean {
+  return setPresent(REAL_NODE);
 }
 
 /** A cross-process lock (mkdir is atomic); a lock whose owner pid is gone is taken over. */
@@ -198,30 +235,42 @@ async function buildModule(go: string, mod: GoModule, outDir: string, log: Log):
  * warm Go cache takes seconds). Returns the bin directory.
  */
 export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<string> {
+  return ensureSet(CONTROL_PLANE, opts);
+}
+
+/**
+ * The real node's kubelet, kube-proxy, kube-router and pause (test/cluster/real-node). kubelet and
+ * kube-proxy share most packages with the control plane, so after a control-plane build they cost
+ * a few minutes; kube-router pins its own (older) client-go and compiles ~900 packages of its own.
+ */
+export async function ensureNodeBinaries(opts: { log?: Log; force?: boolean } = {}): Promise<string> {
+  return ensureSet(REAL_NODE, opts);
+}
+
+async function ensureSet(set: BinarySet, opts: { log?: Log; force?: boolean }): Promise<string> {
   const log = opts.log ?? defaultLog;
-  if (!opts.force && binariesPresent()) return binDir();
-  const dir = versionDir();
+  const dir = set.dir();
+  const bin = join(dir, "bin");
+  if (!opts.force && setPresent(set)) return bin;
   return withLock(dir, log, async () => {
-    if (!opts.force && binariesPresent()) return binDir();
+    if (!opts.force && setPresent(set)) return bin;
     const go = goBin();
     const goVersion = goEnvValue(go, "GOVERSION");
     const goCacheWasEmpty = goCacheIsEmpty(goEnvValue(go, "GOCACHE"));
-    const downloadedModules = !existsSync(join(goEnvValue(go, "GOMODCACHE"), "k8s.io", `kubernetes@${VERSIONS.kubernetes}`));
+    const downloadedModules = !existsSync(join(goEnvValue(go, "GOMODCACHE"), set.probeModule));
     const loadAvg = Math.round(loadavg()[0] * 10) / 10;
-    log(
-      `building Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok} with ${goVersion} into ${binDir()}`,
-    );
+    log(`building ${set.label} with ${goVersion} into ${bin}`);
     if (goCacheWasEmpty) log("cold Go cache: expect 10 minutes on 2 idle cores, up to 45 on a busy machine (~5.5 GB of Go build + module cache); later runs reuse the binaries");
     const tmp = join(dir, `bin.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    mkdirSync(binDir(), { recursive: true });
+    mkdirSync(bin, { recursive: true });
     const started = Date.now();
     const modules: Record<string, number> = {};
     let compiled = 0;
     let total = 0;
     try {
-      for (const mod of GO_MODULES) {
+      for (const mod of set.modules) {
         const t0 = Date.now();
         const r = await buildModule(go, mod, tmp, log);
         modules[mod.name] = Math.round((Date.now() - t0) / 100) / 10;
@@ -230,7 +279,7 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
         for (const b of mod.binaries) {
           const built = join(tmp, b);
           if (!existsSync(built)) throw new Error(`go build produced no ${b} in ${tmp}`);
-          renameSync(built, join(binDir(), b));
+          renameSync(built, join(bin, b));
         }
       }
     } finally {
@@ -247,10 +296,10 @@ export async function ensureBinaries(opts: { log?: Log; force?: boolean } = {}):
       downloadedModules,
       loadAvg,
     };
-    const history = [...readBuildHistory(), record];
-    writeFileSync(buildHistoryPath(), JSON.stringify(history, null, 2));
-    log(`binaries ready in ${fmtDuration(record.seconds * 1000)}: ${binDir()}`);
-    return binDir();
+    const history = [...readBuildHistory(dir), record];
+    writeFileSync(buildHistoryPath(dir), JSON.stringify(history, null, 2));
+    log(`binaries ready in ${fmtDuration(record.seconds * 1000)}: ${bin}`);
+    return bin;
   });
 }
 

@@ -1,10 +1,11 @@
 // npm run cluster:build | cluster:up | cluster:down
 //   build  build (or reuse) the pinned binaries and extract helm + kubectl; prints their paths
+//          (--real-node: also the real node's kubelet, kube-proxy, kube-router and pause)
 //   up     start a cluster that keeps running (state in .data/cluster/state.json); prints KUBECONFIG
 //   down   stop the cluster that `up` started, by the pids in its state file
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureBinaries, ensureTools } from "./build.ts";
+import { ensureBinaries, ensureNodeBinaries, ensureTools } from "./build.ts";
 import { startCluster, stopFromState, type ClusterState } from "./cluster.ts";
 import { upStateDir } from "./paths.ts";
 
@@ -17,6 +18,7 @@ async function main(cmd: string | undefined): Promise<number> {
       const tools = await ensureTools();
       const bin = await ensureBinaries({ force });
       console.log(`binaries: ${bin}`);
+      if (process.argv.includes("--real-node")) console.log(`real node: ${await ensureNodeBinaries({ force })}`);
       console.log(`helm:     ${tools.helm}`);
       console.log(`kubectl:  ${tools.kubectl}`);
       return 0;
@@ -56,7 +58,7 @@ async function main(cmd: string | undefined): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: node test/cluster/cli.ts build [--force] | up | down");
+      console.error("usage: node test/cluster/cli.ts build [--force] [--real-node] | up | down");
       return 2;
   }
 }

