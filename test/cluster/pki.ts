@@ -147,3 +147,18 @@ export function kubeconfigJson(opts: {
   };
   return JSON.stringify(cfg, null, 2) + "\n";
 }
+
+/**
+ * A client certificate from the cluster's CA (the real node's kubelet, kube-proxy and kube-router
+ * identities, e.g. `/O=system:nodes/CN=system:node:real-node-0`), written next to the CA.
+ */
+export function issueClientCert(pkiDir: string, name: string, subject: string): ClientCert {
+  ecCert(
+    pkiDir,
+    name,
+    subject,
+    ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=clientAuth"],
+    { cert: "ca.crt", key: "ca.key" },
+  );
+  return { cert: join(pkiDir, `${name}.crt`), key: join(pkiDir, `${name}.key`) };
+}

@@ -1,0 +1,104 @@
+// The host changes a real node needs, each one said out loud and undone on stop:
+//  - sysctls: IPv4 forwarding and bridge netfilter (kube-proxy's Service NAT and kube-router's
+//    policy rules must see bridged pod traffic); and the ones kubelet rewrites by itself at start
+//    (vm.overcommit_memory, kernel.panic, kernel.panic_on_oops, ...), put back once it is up.
+//  - an egress guard: a FORWARD chain that rejects anything from the pod bridge to any other
+//    interface, so a pod can never send a packet off this machine (tests talk only to loopback
+//    and to the project's own bridge / network namespaces).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Log } from "../build.ts";
+
+/** sysctls the node sets before starting (kubelet and kube-proxy expect them). */
+export const NODE_SYSCTLS: Record<string, string> = {
+  "net.ipv4.ip_forward": "1",
+  "net.bridge.bridge-nf-call-iptables": "1",
+};
+
+/** sysctls kubelet overwrites at start (pkg/kubelet/cm setupKernelTunables); restored right after. */
+export const KUBELET_SYSCTLS = [
+  "vm.overcommit_memory",
+  "vm.panic_on_oom",
+  "kernel.panic",
+  "kernel.panic_on_oops",
+  "kernel.keys.root_maxkeys",
+  "kernel.keys.root_maxbytes",
+];
+
+const sysctlPath = (name: string) => `/proc/sys/${name.replaceAll(".", "/")}`;
+
+export function readSysctl(name: string): string | undefined {
+  const p = sysctlPath(name);
+  return existsSync(p) ? readFileSync(p, "utf8").trim() : undefined;
+}
+
+export function writeSysctl(name: string, value: string): void {
+  writeFileSync(sysctlPath(name), `${value}\n`);
+}
+
+export class HostChanges {
+  private saved = new Map<string, string>();
+  private guardChain?: string;
+  constructor(private log: Log) {}
+
+  /** Records the current values of `names` (first time only), to put back by restoreSysctls(). */
+  remember(names: string[]): void {
+    for (const n of names) {
+      const v = readSysctl(n);
+      if (v !== undefined && !this.saved.has(n)) this.saved.set(n, v);
+    }
+  }
+
+  setSysctls(values: Record<string, string>): void {
+    this.remember(Object.keys(values));
+    for (const [n, v] of Object.entries(values)) {
+      const before = readSysctl(n);
+      if (before === undefined) throw new Error(`sysctl ${n} does not exist on this kernel (needed by the real node)`);
+      if (before === v) continue;
+      this.log(`host change: sysctl ${n} ${before} -> ${v} (restored on stop)`);
+      writeSysctl(n, v);
+    }
+  }
+
+  /** Puts back every remembered sysctl that changed; returns the names it restored. */
+  restoreSysctls(names?: string[]): string[] {
+    const restored: string[] = [];
+    for (const [n, v] of this.saved) {
+      if (names && !names.includes(n)) continue;
+      const now = readSysctl(n);
+      if (now === undefined || now === v) continue;
+      try {
+        writeSysctl(n, v);
+        restored.push(`${n} ${now} -> ${v}`);
+      } catch (e) {
+        this.log(`could not restore sysctl ${n} to ${v}: ${(e as Error).message}`);
+      }
+    }
+    if (restored.length) this.log(`host restore: ${restored.join(", ")}`);
+    return restored;
+  }
+
+  /** Rejects forwarding from the pod bridge to anything but the bridge itself (first FORWARD rule). */
+  addEgressGuard(bridge: string, chain: string): void {
+    this.removeEgressGuard(chain);
+    ipt(["-N", chain]);
+    ipt(["-A", chain, "-i", bridge, "-o", bridge, "-j", "RETURN"]);
+    ipt(["-A", chain, "-i", bridge, "-j", "REJECT", "--reject-with", "icmp-net-prohibited"]);
+    ipt(["-I", "FORWARD", "1", "-j", chain]);
+    this.guardChain = chain;
+    this.log(`host change: iptables FORWARD -> ${chain} (pods on ${bridge} cannot reach beyond it; removed on stop)`);
+  }
+
+  removeEgressGuard(chain = this.guardChain): void {
+    if (!chain) return;
+    while (spawnSync("iptables", ["-w", "-D", "FORWARD", "-j", chain]).status === 0) {
+      /* remove every jump */
+    }
+    spawnSync("iptables", ["-w", "-F", chain]);
+    spawnSync("iptables", ["-w", "-X", chain]);
+  }
+}
+
+function ipt(args: string[]): void {
+  execFileSync("iptables", ["-w", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+}
