@@ -35,6 +35,11 @@ export interface ManagerConfig {
     storageSize: string;
     /** Path of a kubeconfig file; empty = in-cluster config (or ~/.kube/config outside a cluster). */
     kubeconfigPath: string;
+    /**
+     * OPENCLAW_NODE_SELECTOR ("k=v,k2=v2") and OPENCLAW_TOLERATIONS ("key=value:Effect,key:Effect"):
+     * where instance pods may run (a dedicated node pool; the test cluster's real node). Empty = anywhere.
+     */
+    placement: Placement;
   };
   local: {
     dataDir: string;
@@ -44,6 +49,11 @@ export interface ManagerConfig {
     /** CLAWBOX_DESKTOP: "auto" (live browser view when Xvfb etc. are installed) or "off". */
     desktop: "auto" | "off";
   };
+}
+
+export interface Placement {
+  nodeSelector: Record<string, string>;
+  tolerations: { key: string; operator: "Equal" | "Exists"; value?: string; effect: string }[];
 }
 
 export class ConfigError extends Error {
@@ -106,6 +116,37 @@ function httpUrl(env: Env, name: string): string | undefined {
   return v.replace(/\/+$/, "");
 }
 
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+function nodeSelector(env: Env): Placement["nodeSelector"] {
+  const out: Record<string, string> = {};
+  for (const item of str(env, "OPENCLAW_NODE_SELECTOR", "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [k = "", v = "", ...rest] = item.split("=");
+    if (!item.includes("=") || rest.length || !LABEL_KEY.test(k) || !LABEL_VALUE.test(v)) {
+      throw new ConfigError("OPENCLAW_NODE_SELECTOR", `must be label=value pairs separated by commas, got ${JSON.stringify(item)}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function tolerations(env: Env): Placement["tolerations"] {
+  return str(env, "OPENCLAW_TOLERATIONS", "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = item.match(/^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/);
+      if (!m || !LABEL_KEY.test(m[1]!) || (m[2] !== undefined && !LABEL_VALUE.test(m[2]))) {
+        throw new ConfigError("OPENCLAW_TOLERATIONS", `must be key=value:Effect or key:Effect items separated by commas, got ${JSON.stringify(item)}`);
+      }
+      return m[2] === undefined
+        ? { key: m[1]!, operator: "Exists" as const, effect: m[3]! }
+        : { key: m[1]!, operator: "Equal" as const, value: m[2], effect: m[3]! };
+    });
+}
+
 function desktopMode(env: Env): "auto" | "off" {
   const v = str(env, "CLAWBOX_DESKTOP", "auto");
   if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
@@ -129,8 +170,9 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
     throw new ConfigError("OPENCLAW_NAMESPACE", `must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
   }
   const imageTag = str(env, "OPENCLAW_IMAGE_TAG", "latest");
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag)) {
-    throw new ConfigError("OPENCLAW_IMAGE_TAG", `must be an image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}), got ${JSON.stringify(imageTag)}`);
+  // A tag, or a manifest digest (sha256:<64 hex>) to pin the image: repo@sha256:...
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag) && !/^sha256:[0-9a-f]{64}$/.test(imageTag)) {
+    throw new ConfigError("OPENCLAW_IMAGE_TAG", `must be an image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256:<64 hex>), got ${JSON.stringify(imageTag)}`);
   }
   const portBase = port(env, "LOCAL_PORT_BASE", 20000);
   return {
@@ -157,6 +199,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       storageClass: str(env, "OPENCLAW_STORAGE_CLASS", ""),
       storageSize: str(env, "OPENCLAW_STORAGE_SIZE", "10Gi"),
       kubeconfigPath: str(env, "KUBECONFIG", ""),
+      placement: { nodeSelector: nodeSelector(env), tolerations: tolerations(env) },
     },
     local: {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),

@@ -73,6 +73,8 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...(spec.placement && Object.keys(spec.placement.nodeSelector).length ? { nodeSelector: spec.placement.nodeSelector } : {}),
+          ...(spec.placement?.tolerations.length ? { tolerations: spec.placement.tolerations } : {}),
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           securityContext: {
             runAsNonRoot: true,

@@ -53,7 +53,7 @@ export function instanceSpecFromInput(config: ManagerConfig, input: CreateInstan
   return {
     userId: input.userId,
     namespace: k.namespace,
-    image: `${k.imageRepo}:${input.imageTag ?? k.imageTag}`,
+    image: imageRef(k.imageRepo, input.imageTag ?? k.imageTag),
     secrets: resolveSecrets(input.secrets),
     tokens: {
       gateway: deriveInstanceToken(config.tokenSecret, "gateway", input.userId),
@@ -64,5 +64,11 @@ export function instanceSpecFromInput(config: ManagerConfig, input: CreateInstan
     gateway: { ...(config.gateway.telegramApiRoot ? { telegramApiRoot: config.gateway.telegramApiRoot } : {}), providerBaseUrls: config.gateway.providerBaseUrls },
     storage: { size: k.storageSize, storageClassName: k.storageClass },
     ingress: { enabled: k.ingressEnabled, domainBase: k.domainBase },
+    ...(Object.keys(k.placement.nodeSelector).length || k.placement.tolerations.length ? { placement: k.placement } : {}),
   };
+}
+
+/** repo:tag, or repo@sha256:... when the "tag" is a manifest digest (an image pinned by digest). */
+export function imageRef(repo: string, tagOrDigest: string): string {
+  return tagOrDigest.startsWith("sha256:") ? `${repo}@${tagOrDigest}` : `${repo}:${tagOrDigest}`;
 }

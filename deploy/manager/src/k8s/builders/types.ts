@@ -30,6 +30,11 @@ export interface InstanceSpec {
   model?: ModelSettings;
   /** Operator settings every gateway gets (the Manager's config.gateway). */
   gateway: { telegramApiRoot?: string; providerBaseUrls: ProviderBaseUrls };
+  /** Node selector and tolerations of the pod (the Manager's OPENCLAW_NODE_SELECTOR / OPENCLAW_TOLERATIONS); omitted = anywhere. */
+  placement?: {
+    nodeSelector: Record<string, string>;
+    tolerations: { key: string; operator: "Equal" | "Exists"; value?: string; effect: string }[];
+  };
   ingress: {
     enabled: boolean;
     /** Host is `<userId>.<domainBase>`. */
