@@ -9,6 +9,24 @@ const globalSetups = readdirSync(new URL("./test/setup", import.meta.url))
 
 const exclude = ["**/node_modules/**", "**/dist/**", "**/.data/**"];
 
+/**
+ * Real pods on the test cluster's real node (test/cluster/real-node): needs root, builds the node's
+ * binaries and the gateway image on first use (cached by content hash in ~/.cache/clawbox). Only
+ * with CLAWBOX_REAL_NODE=1 (`npm run test:real`); not part of `npm test` (test/cluster/README.md).
+ */
+const realNodeProject = {
+  extends: true,
+  test: {
+    name: "real",
+    include: ["**/*.real.test.ts"],
+    exclude,
+    globalSetup: ["test/setup/cluster.global.ts"],
+    fileParallelism: false,
+    testTimeout: 900_000,
+    hookTimeout: 3_600_000,
+  },
+};
+
 export default defineConfig({
   test: {
     env: { NODE_ENV: "test" },
@@ -18,7 +36,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["**/*.test.ts"],
-          exclude: [...exclude, "**/*.int.test.ts", "**/*.e2e.test.ts"],
+          exclude: [...exclude, "**/*.int.test.ts", "**/*.e2e.test.ts", "**/*.real.test.ts"],
         },
       },
       {
@@ -34,6 +52,7 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      ...(process.env.CLAWBOX_REAL_NODE === "1" ? [realNodeProject] : []),
     ],
   },
 });

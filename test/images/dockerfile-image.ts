@@ -2,7 +2,7 @@
 // arg), cached by the content hash of its inputs: the Dockerfile, the build args, the base image's
 // digest, every file its COPY lines name, and this builder. An unchanged input set costs nothing.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildah, buildahLong, RUNC, type Log } from "./buildah.ts";
@@ -50,9 +50,24 @@ function inputsHash(img: DockerfileImage, base: ImageRecord, buildArgs: Record<s
   return h.digest("hex").slice(0, 16);
 }
 
+/** Where the host's CA bundle is mounted during RUN steps (never part of a layer). */
+const BUILD_CA = "/etc/clawbox-build-ca.pem";
+
+/**
+ * This machine reaches npm through a TLS-inspecting proxy whose CA the host trusts through
+ * NODE_EXTRA_CA_CERTS. The build gets that bundle as a read-only mount plus the Dockerfile's
+ * NODE_EXTRA_CA_CERTS / npm_config_cafile args (RUN-only env); on a machine without it, nothing.
+ */
+function buildCa(): { args: Record<string, string>; volumes: string[] } {
+  const ca = process.env.NODE_EXTRA_CA_CERTS;
+  if (!ca || !existsSync(ca)) return { args: {}, volumes: [] };
+  return { args: { NODE_EXTRA_CA_CERTS: BUILD_CA, npm_config_cafile: BUILD_CA }, volumes: [`${ca}:${BUILD_CA}:ro`] };
+}
+
 export async function ensureImage(img: DockerfileImage, log: Log): Promise<ImageRecord> {
   const base = await ensureBaseImage(log);
-  const buildArgs = { NODE_IMAGE: base.ref };
+  const ca = buildCa();
+  const buildArgs = { NODE_IMAGE: base.ref, ...ca.args };
   const hash = inputsHash(img, base, buildArgs);
   const cached = cachedImage(img.name, hash);
   if (cached) return cached;
@@ -75,6 +90,7 @@ export async function ensureImage(img: DockerfileImage, log: Log): Promise<Image
       "--format",
       "oci",
       ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+      ...ca.volumes.flatMap((v) => ["--volume", v]),
       "-f",
       join(REPO_ROOT, img.dockerfile),
       "-t",

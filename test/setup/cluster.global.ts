@@ -13,6 +13,9 @@ declare module "vitest" {
     helmPath: string;
     /** Names of the fake kwok Nodes. */
     clusterNodes: string[];
+    /** The cluster's data dir (PKI, pid file) and API server URL: what a real node joins with (test/cluster/real-node). */
+    clusterDataDir: string;
+    clusterServer: string;
   }
 }
 
@@ -27,6 +30,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("kubectlPath", cluster.kubectl);
   project.provide("helmPath", cluster.helm);
   project.provide("clusterNodes", cluster.nodes);
+  project.provide("clusterDataDir", cluster.dataDir);
+  project.provide("clusterServer", cluster.server);
   return async () => {
     await cluster?.stop();
     cluster = undefined;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { missingSystemPackages, REAL_NODE_PACKAGES, ensureSystemPackages } from "../../../scripts/system-packages.ts";
 import { ensureNodeBinaries, type Log } from "../build.ts";
-import { freePort, kubectl, stopPids, type Cluster } from "../cluster.ts";
+import { freePort, kubectl, stopPids, type ClusterState } from "../cluster.ts";
 import { nodeBinaryPath, CLUSTER_DIR, type NodeBinary } from "../paths.ts";
 import { clientCertKubeconfig, issueClientCert } from "../pki.ts";
 import { ensurePauseImage } from "../../images/pause-image.ts";
@@ -71,7 +71,10 @@ export function realNodePlacement(): { tolerations: object[]; nodeSelector: Reco
   };
 }
 
-export async function startRealNode(cluster: Cluster, opts: { log?: Log } = {}): Promise<RealNode> {
+/** What the real node needs of a running test cluster (its PKI and pid file live in dataDir). */
+export type ClusterRef = Pick<ClusterState, "dataDir" | "server" | "kubeconfig">;
+
+export async function startRealNode(cluster: ClusterRef, opts: { log?: Log } = {}): Promise<RealNode> {
   const log = opts.log ?? defaultLog;
   if (process.getuid?.() !== 0) throw new Error("a real node needs root (containerd, runc, iptables, cgroups)");
   await ensureSystemPackages({ reason: "the test cluster's real node", required: true, packages: REAL_NODE_PACKAGES });

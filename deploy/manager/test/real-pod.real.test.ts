@@ -1,0 +1,131 @@
+/**
+ * A real pod: an instance created through the real Manager (KubernetesRuntime, as the
+ * openclaw-manager ServiceAccount) runs the gateway image built here from Dockerfile.gke on the
+ * test cluster's REAL node (containerd + runc, CNI bridge, kube-proxy, kube-router's firewall).
+ * The pod lands there only because the Manager is configured with the node's toleration and
+ * selector; the image is pinned by digest. Shown with the container ID from the pod status (and
+ * that container running in the node's containerd under the pod's security context), a real
+ * `status` RPC Manager -> agent -> gateway, and a Chromium screenshot taken inside the pod.
+ */
+import { chownSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import "../../../test/setup/cluster.global.ts";
+import { instanceNames, type InstanceStatus } from "@clawbox/shared";
+import { ensureImage, IMAGES } from "../../../test/images/dockerfile-image.ts";
+import type { ImageRecord } from "../../../test/images/cache.ts";
+import { REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT, startRealNode, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
+import { adminClient, API_KEY, NAMESPACE, poll, startManager, type RunningManager } from "./harness.ts";
+import type { KubeClient } from "../src/services/k8s-client.ts";
+
+const log = (line: string) => process.stderr.write(`[real-pod] ${line}\n`);
+const auth = { authorization: `Bearer ${API_KEY}` };
+const USER = "realpod";
+const POD_UID = 1000;
+
+let node: RealNode;
+let m: RunningManager;
+let admin: KubeClient;
+let gateway: ImageRecord;
+
+/** A volume for the user's claim on the real node's disk, writable by the pod's uid. */
+async function provisionRealVolume(userId: string): Promise<void> {
+  const dir = join(inject("clusterDataDir"), "real-pv", userId);
+  mkdirSync(dir, { recursive: true });
+  chownSync(dir, POD_UID, POD_UID);
+  await admin.apply(
+    `/api/v1/persistentvolumes/real-pv-${userId}`,
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `real-pv-${userId}` },
+      spec: {
+        capacity: { storage: "10Gi" },
+        accessModes: ["ReadWriteOnce"],
+        persistentVolumeReclaimPolicy: "Retain",
+        storageClassName: "",
+        hostPath: { path: dir, type: "Directory" },
+        claimRef: { namespace: NAMESPACE, name: instanceNames(userId).pvc },
+      },
+    },
+    "clawbox-test",
+  );
+}
+
+async function api(method: "GET" | "POST" | "DELETE", url: string, payload?: object) {
+  const res = await m.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+  return res;
+}
+
+beforeAll(async () => {
+  const kubeconfig = inject("kubeconfig");
+  admin = adminClient(kubeconfig);
+  gateway = await ensureImage(IMAGES.gateway, log);
+  node = await startRealNode({ kubeconfig, dataDir: inject("clusterDataDir"), server: inject("clusterServer") }, { log });
+  await node.importImage(gateway);
+  m = await startManager(kubeconfig, {
+    OPENCLAW_IMAGE_REPO: gateway.repo,
+    OPENCLAW_IMAGE_TAG: gateway.digest,
+    OPENCLAW_NODE_SELECTOR: `${REAL_NODE_LABEL.key}=${REAL_NODE_LABEL.value}`,
+    OPENCLAW_TOLERATIONS: `${REAL_NODE_TAINT.key}=${REAL_NODE_TAINT.value}:${REAL_NODE_TAINT.effect}`,
+  });
+  await provisionRealVolume(USER);
+}, 3_600_000);
+
+afterAll(async () => {
+  if (m) {
+    await api("DELETE", `/api/instances/${USER}?preservePvc=false`).catch(() => undefined);
+    await m.close();
+  }
+  await node?.stop();
+}, 300_000);
+
+describe("a real pod on the real node", () => {
+  it("an instance created through the Manager runs the real gateway container; status RPC and a screenshot come back", async () => {
+    const t0 = Date.now();
+    const created = await api("POST", "/api/instances", { userId: USER });
+    expect(created.statusCode).toBe(201);
+    const running = await poll(
+      `${USER} running on ${REAL_NODE_NAME}`,
+      async () => {
+        const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+        if (s.phase === "error") throw new Error(`instance error: ${s.message}`);
+        return s.phase === "running" ? s : undefined;
+      },
+      600_000,
+      1000,
+    );
+    log(`create -> running on the real node: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    expect(running.ready).toBe(true);
+
+    const pods = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=openclaw.ai%2Fuser%3D${USER}`)).body.items;
+    expect(pods).toHaveLength(1);
+    const pod = pods[0];
+    expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+    expect(pod.status.podIP).toMatch(/^10\.213\.0\.\d+$/);
+    const gw = pod.status.containerStatuses.find((c: any) => c.name === "gateway");
+    expect(gw.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+    expect(gw.imageID).toContain(gateway.digest);
+    expect(gw.state.running).toBeTruthy();
+
+    // The same container, running in the node's containerd; its process under the pod's security context.
+    const id = gw.containerID.slice("containerd://".length);
+    const task = node.ctr(["tasks", "ls"]).split("\n").find((l) => l.startsWith(id));
+    expect(task).toMatch(/RUNNING/);
+    const pid = Number(task!.split(/\s+/)[1]);
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    expect(status).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(status).toMatch(/^Seccomp:\s+2$/m);
+
+    const rpc = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
+    expect(rpc.statusCode).toBe(200);
+    expect(rpc.json()).toHaveProperty("runtimeVersion");
+
+    const shot = await api("GET", `/api/instances/${USER}/screenshot`);
+    expect(shot.statusCode, shot.body.slice(0, 500)).toBe(200);
+    expect(shot.headers["content-type"]).toBe("image/png");
+    expect(shot.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  }, 900_000);
+});
