@@ -39,7 +39,10 @@ export function writeSysctl(name: string, value: string): void {
 export class HostChanges {
   private saved = new Map<string, string>();
   private guardChain?: string;
-  constructor(private log: Log) {}
+  private log: Log;
+  constructor(log: Log) {
+    this.log = log;
+  }
 
   /** Records the current values of `names` (first time only), to put back by restoreSysctls(). */
   remember(names: string[]): void {
@@ -101,4 +104,21 @@ export class HostChanges {
 
 function ipt(args: string[]): void {
   execFileSync("iptables", ["-w", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/**
+ * Chains kubelet adds to the host's packet filter (its KUBE-FIREWALL localnet guard, the canary
+ * chains it watches for flushes, the iptables-mode hint). kube-proxy --cleanup does not remove
+ * them; a stopped node should leave nothing behind.
+ */
+export function removeKubeletChains(): void {
+  for (const bin of ["iptables", "ip6tables"]) {
+    const run = (args: string[]) => spawnSync(bin, ["-w", ...args], { stdio: "ignore" }).status === 0;
+    for (const hook of ["INPUT", "OUTPUT"]) while (run(["-D", hook, "-j", "KUBE-FIREWALL"])) {}
+    for (const table of ["filter", "nat", "mangle"]) {
+      for (const chain of ["KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT"]) {
+        if (run(["-t", table, "-F", chain])) run(["-t", table, "-X", chain]);
+      }
+    }
+  }
 }

@@ -15,7 +15,7 @@ import { clientCertKubeconfig, issueClientCert } from "../pki.ts";
 import { ensurePauseImage } from "../../images/pause-image.ts";
 import type { ImageRecord } from "../../images/cache.ts";
 import { containerdConfig, cniConfig, kubeletConfig, type NodeLayout } from "./configs.ts";
-import { HostChanges, KUBELET_SYSCTLS, NODE_SYSCTLS } from "./host.ts";
+import { HostChanges, KUBELET_SYSCTLS, NODE_SYSCTLS, removeKubeletChains } from "./host.ts";
 
 export const REAL_NODE_NAME = "real-node-0";
 /** Pods must tolerate this to land on the real node. */
@@ -74,13 +74,20 @@ export function realNodePlacement(): { tolerations: object[]; nodeSelector: Reco
 /** What the real node needs of a running test cluster (its PKI and pid file live in dataDir). */
 export type ClusterRef = Pick<ClusterState, "dataDir" | "server" | "kubeconfig">;
 
-export async function startRealNode(cluster: ClusterRef, opts: { log?: Log } = {}): Promise<RealNode> {
+export interface RealNodeOptions {
+  log?: Log;
+  /** Run kube-router's NetworkPolicy firewall (default true); off = policies are not enforced. */
+  firewall?: boolean;
+}
+
+export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions = {}): Promise<RealNode> {
   const log = opts.log ?? defaultLog;
+  const firewall = opts.firewall ?? true;
   if (process.getuid?.() !== 0) throw new Error("a real node needs root (containerd, runc, iptables, cgroups)");
   await ensureSystemPackages({ reason: "the test cluster's real node", required: true, packages: REAL_NODE_PACKAGES });
   const missing = missingSystemPackages(REAL_NODE_PACKAGES);
   if (missing.length) throw new Error(`missing Debian packages for the real node: ${missing.join(", ")}`);
-  await ensureNodeBinaries({ log });
+  if (!process.env.CLAWBOX_REAL_NODE_NO_BUILD) await ensureNodeBinaries({ log });
   const pause = await ensurePauseImage(nodeBinaryPath("pause"), log);
 
   const t0 = Date.now();
@@ -180,9 +187,19 @@ export async function startRealNode(cluster: ClusterRef, opts: { log?: Log } = {
     if (stopped) return;
     stopped = true;
     await stopPids([pids["kube-router"] ?? 0, pids["kube-proxy"] ?? 0, pids.kubelet ?? 0], 10_000);
-    // Containers outlive kubelet; kill and delete every task and container in our own containerd.
+    // Containers outlive kubelet; kill and delete every task and container in our own containerd,
+    // then the pods' network namespaces (their veth ends go with them).
+    const netnsPaths = new Set<string>();
     if (pids.containerd && isAlive(pids.containerd)) {
       try {
+        for (const c of ctr(["containers", "ls", "--quiet"]).split("\n").filter(Boolean)) {
+          try {
+            const info = JSON.parse(ctr(["containers", "info", c])) as { Spec?: { linux?: { namespaces?: { type: string; path?: string }[] } } };
+            for (const ns of info.Spec?.linux?.namespaces ?? []) if (ns.type === "network" && ns.path) netnsPaths.add(ns.path);
+          } catch {
+            /* gone meanwhile */
+          }
+        }
         const tasks = ctr(["tasks", "ls", "--quiet"]).split("\n").filter(Boolean);
         for (const t of tasks) spawnSync("ctr", [...ctrArgs, "tasks", "kill", "--signal", "SIGKILL", t]);
         for (const t of tasks) {
@@ -194,9 +211,14 @@ export async function startRealNode(cluster: ClusterRef, opts: { log?: Log } = {
       }
     }
     await stopPids([pids.containerd ?? 0], 10_000);
+    for (const p of netnsPaths) {
+      spawnSync("umount", [p], { stdio: "ignore" });
+      spawnSync("rm", ["-f", p], { stdio: "ignore" });
+    }
     // kube-proxy's and kube-router's own cleanup modes remove their iptables chains and ipsets.
     if (existsSync(nodeBinaryPath("kube-proxy"))) spawnSync(nodeBinaryPath("kube-proxy"), ["--cleanup"], { stdio: "ignore" });
-    spawnSync(nodeBinaryPath("kube-router"), ["--cleanup-config"], { stdio: "ignore", timeout: 30_000 });
+    if (pids["kube-router"]) spawnSync(nodeBinaryPath("kube-router"), ["--cleanup-config"], { stdio: "ignore", timeout: 30_000 });
+    removeKubeletChains();
     host.removeEgressGuard();
     spawnSync("ip", ["link", "delete", BRIDGE], { stdio: "ignore" });
     unmountUnder(dir);
@@ -252,7 +274,7 @@ export async function startRealNode(cluster: ClusterRef, opts: { log?: Log } = {
       "--iptables-localhost-nodeports=false",
       "--v=1",
     ]);
-    start("kube-router", nodeBinaryPath("kube-router"), [
+    if (firewall) start("kube-router", nodeBinaryPath("kube-router"), [
       `--kubeconfig=${kubeconfigs.kubeRouter}`,
       "--run-firewall=true",
       "--run-router=false",
