@@ -87,6 +87,8 @@ export async function ensureImage(img: DockerfileImage, log: Log): Promise<Image
       "--network",
       "host",
       "--layers",
+      // Remove intermediate containers (and their mounts) also when a step fails.
+      "--force-rm",
       "--format",
       "oci",
       ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),

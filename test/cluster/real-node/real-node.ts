@@ -4,13 +4,13 @@
 // node's taint (REAL_NODE_TAINT) and select it (REAL_NODE_LABEL), so every kwok-based test keeps
 // its behaviour. Every process is started and stopped by pid; host changes are logged and undone.
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { missingSystemPackages, REAL_NODE_PACKAGES, ensureSystemPackages } from "../../../scripts/system-packages.ts";
 import { ensureNodeBinaries, type Log } from "../build.ts";
 import { freePort, kubectl, stopPids, type ClusterState } from "../cluster.ts";
-import { nodeBinaryPath, CLUSTER_DIR, type NodeBinary } from "../paths.ts";
+import { cacheRoot, nodeBinaryPath, CLUSTER_DIR, type NodeBinary } from "../paths.ts";
 import { clientCertKubeconfig, issueClientCert } from "../pki.ts";
 import { ensurePauseImage } from "../../images/pause-image.ts";
 import type { ImageRecord } from "../../images/cache.ts";
@@ -91,11 +91,15 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
   const pause = await ensurePauseImage(nodeBinaryPath("pause"), log);
 
   const t0 = Date.now();
+  const releaseLock = takeMachineLock(log);
   const dir = join(cluster.dataDir, "real-node");
+  // containerd's root (image content and snapshots) persists across runs, so an image imported
+  // once is not unpacked again; stop() deletes every container, so nothing else is carried over.
+  const persistent = join(cacheRoot(), "real-node");
   const l: NodeLayout = {
     dir,
     containerdSock: join(dir, "containerd.sock"),
-    containerdRoot: join(dir, "containerd-root"),
+    containerdRoot: join(persistent, "containerd-root"),
     containerdState: join(dir, "containerd-state"),
     cniConfDir: join(dir, "cni", "net.d"),
     cniIpamDir: join(dir, "cni", "ipam"),
@@ -166,6 +170,10 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
   };
   const importImage = async (img: ImageRecord) => {
     const t = Date.now();
+    if (ctr(["images", "ls", "--quiet"]).split("\n").includes(`${img.repo}@${img.digest}`)) {
+      log(`${img.repo}@${img.digest} already in the node's containerd`);
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const child = spawn("nice", ["-n", "10", "ctr", ...ctrArgs, "images", "import", "--base-name", img.repo, "--digests", img.archive], {
         stdio: ["ignore", "ignore", "pipe"],
@@ -222,8 +230,10 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
     host.removeEgressGuard();
     spawnSync("ip", ["link", "delete", BRIDGE], { stdio: "ignore" });
     unmountUnder(dir);
+    unmountUnder(l.containerdRoot);
     removeCgroups(log);
     host.restoreSysctls();
+    releaseLock();
   };
 
   try {
@@ -321,6 +331,34 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       .join("\n");
     await stop().catch(() => undefined);
     throw new Error(`real node failed to start: ${(e as Error).message}\n${hints}`, { cause: e });
+  }
+}
+
+/**
+ * One real node per machine: it owns a fixed bridge, pod range and iptables chains. A lock
+ * directory holds the owner's pid; a lock whose owner is gone is taken over.
+ */
+function takeMachineLock(log: Log): () => void {
+  const lock = join(cacheRoot(), "real-node.lock");
+  mkdirSync(cacheRoot(), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, "pid"), "utf8"));
+      } catch {
+        /* being written */
+      }
+      if (owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new Error(`another real node runs on this machine (pid ${owner} holds ${lock}); stop it first`);
+      }
+      log(`taking over the real-node lock of pid ${owner || "?"} (gone)`);
+      rmSync(lock, { recursive: true, force: true });
+    }
   }
 }
 
