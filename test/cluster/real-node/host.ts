@@ -2,9 +2,10 @@
 //  - sysctls: IPv4 forwarding and bridge netfilter (kube-proxy's Service NAT and kube-router's
 //    policy rules must see bridged pod traffic); and the ones kubelet rewrites by itself at start
 //    (vm.overcommit_memory, kernel.panic, kernel.panic_on_oops, ...), put back once it is up.
-//  - an egress guard: a FORWARD chain that rejects anything from the pod bridge to any other
-//    interface, so a pod can never send a packet off this machine (tests talk only to loopback
-//    and to the project's own bridge / network namespaces).
+//  - an egress guard: a chain in the mangle table's FORWARD hook that drops anything from the pod
+//    bridge to any other interface, so a pod can never send a packet off this machine (tests talk
+//    only to loopback and to the project's own bridge / network namespaces). mangle runs before
+//    filter, where kube-router's policy chains ACCEPT allowed traffic ahead of anything else.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Log } from "../build.ts";
@@ -81,24 +82,24 @@ export class HostChanges {
     return restored;
   }
 
-  /** Rejects forwarding from the pod bridge to anything but the bridge itself (first FORWARD rule). */
+  /** Drops forwarding from the pod bridge to anything but the bridge itself (first mangle FORWARD rule). */
   addEgressGuard(bridge: string, chain: string): void {
     this.removeEgressGuard(chain);
-    ipt(["-N", chain]);
-    ipt(["-A", chain, "-i", bridge, "-o", bridge, "-j", "RETURN"]);
-    ipt(["-A", chain, "-i", bridge, "-j", "REJECT", "--reject-with", "icmp-net-prohibited"]);
-    ipt(["-I", "FORWARD", "1", "-j", chain]);
+    ipt(["-t", "mangle", "-N", chain]);
+    ipt(["-t", "mangle", "-A", chain, "-i", bridge, "-o", bridge, "-j", "RETURN"]);
+    ipt(["-t", "mangle", "-A", chain, "-i", bridge, "-j", "DROP"]);
+    ipt(["-t", "mangle", "-I", "FORWARD", "1", "-j", chain]);
     this.guardChain = chain;
-    this.log(`host change: iptables FORWARD -> ${chain} (pods on ${bridge} cannot reach beyond it; removed on stop)`);
+    this.log(`host change: iptables -t mangle FORWARD -> ${chain} (pods on ${bridge} cannot reach beyond it; removed on stop)`);
   }
 
   removeEgressGuard(chain = this.guardChain): void {
     if (!chain) return;
-    while (spawnSync("iptables", ["-w", "-D", "FORWARD", "-j", chain]).status === 0) {
+    while (spawnSync("iptables", ["-w", "-t", "mangle", "-D", "FORWARD", "-j", chain]).status === 0) {
       /* remove every jump */
     }
-    spawnSync("iptables", ["-w", "-F", chain]);
-    spawnSync("iptables", ["-w", "-X", chain]);
+    spawnSync("iptables", ["-w", "-t", "mangle", "-F", chain]);
+    spawnSync("iptables", ["-w", "-t", "mangle", "-X", chain]);
   }
 }
 
