@@ -101,6 +101,8 @@ export function cniConfig(l: NodeLayout): string {
 export function kubeletConfig(opts: {
   l: NodeLayout;
   caCert: string;
+  /** Where the kubelet API listens: the node's InternalIP. */
+  address: string;
   port: number;
   healthzPort: number;
   taint: { key: string; value: string; effect: string };
@@ -113,7 +115,7 @@ export function kubeletConfig(opts: {
       failCgroupV1: false,
       cgroupDriver: "cgroupfs",
       containerRuntimeEndpoint: `unix://${opts.l.containerdSock}`,
-      address: "127.0.0.1",
+      address: opts.address,
       port: opts.port,
       readOnlyPort: 0,
       healthzBindAddress: "127.0.0.1",

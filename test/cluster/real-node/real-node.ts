@@ -24,6 +24,12 @@ export const REAL_NODE_TAINT = { key: "clawbox.test/real", value: "true", effect
 export const REAL_NODE_LABEL = { key: "clawbox.test/real", value: "true" } as const;
 /** The project's own pod range on its own bridge; nothing else on the machine uses it. */
 export const REAL_POD_CIDR = "10.213.0.0/24";
+/**
+ * The node's address: the bridge's gateway address, made before kubelet starts. Not loopback:
+ * kube-router refuses a node whose only address is 127.0.0.1, and the API server must reach the
+ * kubelet (logs, exec) at the node's InternalIP. Only this host and its pods can reach it.
+ */
+export const REAL_NODE_IP = "10.213.0.1";
 const BRIDGE = "cbx-real0";
 const GUARD_CHAIN = "CLAWBOX-REAL-NODE-EGRESS";
 
@@ -241,15 +247,16 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
     host.remember(KUBELET_SYSCTLS);
     host.setSysctls(NODE_SYSCTLS);
     host.addEgressGuard(BRIDGE, GUARD_CHAIN);
+    addBridge(log);
     writeFileSync(join(dir, "containerd.toml"), containerdConfig(l, `${pause.repo}:${pause.inputsHash}`));
     writeFileSync(join(l.cniConfDir, "10-clawbox.conflist"), cniConfig(l));
     await startContainerd();
     await importImage(pause);
 
-    const ports = { kubelet: await freePort(), kubeletHealthz: await freePort(), proxyHealthz: await freePort(), proxyMetrics: await freePort(), routerHealth: await freePort() };
+    const ports = { kubelet: await freePort(), kubeletHealthz: await freePort(), proxyHealthz: await freePort(), proxyMetrics: await freePort() };
     writeFileSync(
       join(dir, "kubelet.json"),
-      kubeletConfig({ l, caCert: join(pki, "ca.crt"), port: ports.kubelet, healthzPort: ports.kubeletHealthz, taint: REAL_NODE_TAINT }),
+      kubeletConfig({ l, caCert: join(pki, "ca.crt"), address: REAL_NODE_IP, port: ports.kubelet, healthzPort: ports.kubeletHealthz, taint: REAL_NODE_TAINT }),
     );
     start("kubelet", nodeBinaryPath("kubelet"), [
       `--config=${join(dir, "kubelet.json")}`,
@@ -257,7 +264,7 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       `--root-dir=${l.kubeletRoot}`,
       `--cert-dir=${join(dir, "kubelet-pki")}`,
       `--hostname-override=${REAL_NODE_NAME}`,
-      "--node-ip=127.0.0.1",
+      `--node-ip=${REAL_NODE_IP}`,
       `--node-labels=${REAL_NODE_LABEL.key}=${REAL_NODE_LABEL.value},type=real`,
       "--v=1",
     ]);
@@ -290,7 +297,7 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       "--run-router=false",
       "--run-service-proxy=false",
       `--hostname-override=${REAL_NODE_NAME}`,
-      `--health-port=${ports.routerHealth}`,
+      "--health-port=0",
       "--metrics-port=0",
       "--enable-ipv6=false",
       "--v=1",
@@ -306,6 +313,11 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       },
       180_000,
     );
+    if (firewall) {
+      // Its health server would listen on every interface, so it is off; its chains show it works.
+      await waitFor("kube-router's firewall chains", () => spawnSync("iptables", ["-w", "-S", "KUBE-ROUTER-FORWARD"], { stdio: "ignore" }).status === 0, 60_000);
+    }
+    await waitFor("kube-proxy /healthz", async () => (await fetch(`http://127.0.0.1:${ports.proxyHealthz}/healthz`)).ok, 60_000);
     // kubelet rewrote a few kernel tunables at start (it does so once); put the host's values back.
     host.restoreSysctls(KUBELET_SYSCTLS);
     const readySeconds = Math.round((Date.now() - t0) / 100) / 10;
@@ -360,6 +372,20 @@ function takeMachineLock(log: Log): () => void {
       rmSync(lock, { recursive: true, force: true });
     }
   }
+}
+
+/** The pod bridge with the node's address (the CNI bridge plugin adopts it as the pods' gateway). */
+function addBridge(log: Log): void {
+  spawnSync("ip", ["link", "delete", BRIDGE], { stdio: "ignore" });
+  for (const args of [
+    ["link", "add", BRIDGE, "type", "bridge"],
+    ["addr", "add", `${REAL_NODE_IP}/24`, "dev", BRIDGE],
+    ["link", "set", BRIDGE, "up"],
+  ]) {
+    const r = spawnSync("ip", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${r.stderr}`);
+  }
+  log(`host change: bridge ${BRIDGE} ${REAL_NODE_IP}/24 (deleted on stop)`);
 }
 
 /** Unmounts everything kubelet/containerd left mounted under `dir` (deepest first). */
