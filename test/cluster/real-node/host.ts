@@ -123,3 +123,33 @@ export function removeKubeletChains(): void {
     }
   }
 }
+
+/** Chain name prefixes kube-router's firewall creates in the filter table. */
+const KUBE_ROUTER_CHAINS = ["KUBE-ROUTER-", "KUBE-POD-FW-", "KUBE-NWPLCY-", "KUBE-SRC-", "KUBE-DST-"];
+
+/**
+ * Removes kube-router's firewall rules, chains and ipsets. Its own `--cleanup-config` does not
+ * (v2.1.0 only cleans the IP families it configured in that same run, i.e. none), so do it here.
+ */
+export function removeKubeRouterChains(): void {
+  const out = (args: string[]) => spawnSync("iptables", ["-w", ...args], { encoding: "utf8" }).stdout ?? "";
+  const ours = (target: string) => KUBE_ROUTER_CHAINS.some((p) => target.startsWith(p));
+  for (const hook of ["INPUT", "FORWARD", "OUTPUT"]) {
+    const numbers = out(["-L", hook, "-n", "--line-numbers"])
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => /^\d+$/.test(f[0] ?? "") && ours(f[1] ?? ""))
+      .map((f) => Number(f[0]))
+      .sort((a, b) => b - a);
+    for (const n of numbers) spawnSync("iptables", ["-w", "-D", hook, String(n)], { stdio: "ignore" });
+  }
+  const chains = out(["-S"])
+    .split("\n")
+    .filter((l) => l.startsWith("-N "))
+    .map((l) => l.slice(3).trim())
+    .filter(ours);
+  for (const c of chains) spawnSync("iptables", ["-w", "-F", c], { stdio: "ignore" });
+  for (const c of chains) spawnSync("iptables", ["-w", "-X", c], { stdio: "ignore" });
+  const sets = (spawnSync("ipset", ["list", "-n"], { encoding: "utf8" }).stdout ?? "").split("\n").filter((n) => ours(n) || n.startsWith("inet6:KUBE-"));
+  for (const set of sets) spawnSync("ipset", ["destroy", set], { stdio: "ignore" });
+}

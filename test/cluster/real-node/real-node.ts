@@ -15,7 +15,7 @@ import { clientCertKubeconfig, issueClientCert } from "../pki.ts";
 import { ensurePauseImage } from "../../images/pause-image.ts";
 import type { ImageRecord } from "../../images/cache.ts";
 import { containerdConfig, cniConfig, kubeletConfig, type NodeLayout } from "./configs.ts";
-import { HostChanges, KUBELET_SYSCTLS, NODE_SYSCTLS, removeKubeletChains } from "./host.ts";
+import { HostChanges, KUBELET_SYSCTLS, NODE_SYSCTLS, removeKubeletChains, removeKubeRouterChains } from "./host.ts";
 
 export const REAL_NODE_NAME = "real-node-0";
 /** Pods must tolerate this to land on the real node. */
@@ -229,9 +229,9 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       spawnSync("umount", [p], { stdio: "ignore" });
       spawnSync("rm", ["-f", p], { stdio: "ignore" });
     }
-    // kube-proxy's and kube-router's own cleanup modes remove their iptables chains and ipsets.
+    // kube-proxy's own cleanup mode removes its chains; kube-router's does not (removeKubeRouterChains).
     if (existsSync(nodeBinaryPath("kube-proxy"))) spawnSync(nodeBinaryPath("kube-proxy"), ["--cleanup"], { stdio: "ignore" });
-    if (pids["kube-router"]) spawnSync(nodeBinaryPath("kube-router"), ["--cleanup-config"], { stdio: "ignore", timeout: 30_000 });
+    if (pids["kube-router"]) removeKubeRouterChains();
     removeKubeletChains();
     host.removeEgressGuard();
     spawnSync("ip", ["link", "delete", BRIDGE], { stdio: "ignore" });
