@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGatewayConfig, deriveInstanceToken, gatewayConfigText, MODEL_PROVIDERS, type CreateInstanceInput, type ModelSettings } from "@clawbox/shared";
 import { loadConfig } from "../../manager/src/config.ts";
+import { POD_BROWSER } from "../../manager/src/k8s/builders/pod-layout.ts";
 import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/services/k8s-resource-builder.ts";
 import { diffObjectSets, type Json } from "./compare.ts";
 import { parse } from "yaml";
@@ -235,14 +236,14 @@ describe("chart vs builders: the pieces other code relies on", () => {
     ((await renderCase(c)).find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data["openclaw.json"];
 
   it("seeds exactly gatewayConfigText(buildGatewayConfig())'s text (packages/shared/src/gateway-config.ts)", async () => {
-    const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log" });
+    const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log", browser: POD_BROWSER });
     expect(await configText(CASES[0]!)).toBe(gatewayConfigText(expected));
   });
 
   it("seeds the model, the provider entry and the Telegram API root as buildGatewayConfig() writes them", async () => {
     const c = CASES.find((x) => x.values.userId === "m-compatible")!;
     const model = { provider: "openai-compatible" as const, model: "meta-llama/Llama-3.1-8B", baseUrl: "https://vllm.example.com/v1/", hasApiKey: true };
-    const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log", model });
+    const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log", model, browser: POD_BROWSER });
     const text = await configText(c);
     expect(text).toBe(gatewayConfigText(expected));
     // The key is named, never written.

@@ -145,6 +145,8 @@ export function kubeletConfig(opts: {
       maxPods: 30,
       rotateCertificates: false,
       serverTLSBootstrap: false,
+      // Container logs with the node's other state, not in the host's /var/log/pods.
+      podLogsDir: `${opts.l.dir}/pod-logs`,
       containerLogMaxSize: "10Mi",
       containerLogMaxFiles: 2,
       volumeStatsAggPeriod: "0s",

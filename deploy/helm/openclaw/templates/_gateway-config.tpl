@@ -9,14 +9,16 @@ for every provider, key and endpoint setting the schema allows.
 */}}
 {{- define "openclaw.gatewayConfig" -}}
 {{- /* Literals, not values: 18789 is a Go int and true/false Go bools, which JSON prints as
-JavaScript does (a value read from YAML would be a float64, also printed 18789, but there is none). */ -}}
+JavaScript does (a value read from YAML would be a float64, also printed 18789, but there is none).
+noSandbox true: the pod's seccomp and dropped capabilities refuse the user namespace Chromium's own
+sandbox needs (POD_BROWSER in deploy/manager/src/k8s/builders/pod-layout.ts). */ -}}
 {{- $config := dict
   "gateway" (dict "mode" "local" "bind" "loopback" "port" 18789 "auth" (dict "mode" "token"))
   "logging" (dict "file" "/home/node/.openclaw/logs/gateway.log")
   "browser" (dict
     "enabled" true
     "headless" false
-    "noSandbox" false
+    "noSandbox" true
     "executablePath" "/usr/bin/chromium"
     "defaultProfile" "openclaw"
     "extraArgs" (list "--window-position=0,0" "--window-size=1280,800"))

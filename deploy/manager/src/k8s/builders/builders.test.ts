@@ -122,7 +122,8 @@ describe("buildInstanceObjects", () => {
     const cfg = JSON.parse(cm.data["openclaw.json"]);
     expect(cfg.gateway).toMatchObject({ mode: "local", bind: "loopback", port: 18789, auth: { mode: "token" } });
     expect(cfg.logging.file.startsWith("/home/node/.openclaw/")).toBe(true);
-    expect(cfg.browser).toMatchObject({ enabled: true, headless: false, noSandbox: false, executablePath: "/usr/bin/chromium" });
+    // The pod's confinement (non-root, no caps, RuntimeDefault seccomp) refuses Chromium's user-namespace sandbox.
+    expect(cfg.browser).toMatchObject({ enabled: true, headless: false, noSandbox: true, executablePath: "/usr/bin/chromium" });
     expect(cfg.plugins.entries.whatsapp.enabled).toBe(true);
   });
 

@@ -1,13 +1,13 @@
 import { buildGatewayConfig, gatewayConfigText, instanceNames } from "@clawbox/shared";
 import { instanceLabels } from "./labels.ts";
-import { CONFIG_MAP_KEY, GATEWAY_PORT, LOG_FILE } from "./pod-layout.ts";
+import { CONFIG_MAP_KEY, GATEWAY_PORT, LOG_FILE, POD_BROWSER } from "./pod-layout.ts";
 import type { InstanceSpec, KubeObject } from "./types.ts";
 
 /** The gateway's seed config (the same builder the local runtime uses); no secrets in it. */
 export function buildConfigMap(spec: InstanceSpec): KubeObject {
-  // Pods run as uid 1000, so Chromium keeps its sandbox (noSandbox false, the default).
   const config = buildGatewayConfig({
     port: GATEWAY_PORT,
+    browser: POD_BROWSER,
     logFile: LOG_FILE,
     ...(spec.model ? { model: { provider: spec.model.provider, model: spec.model.model, baseUrl: spec.model.baseUrl, hasApiKey: !!spec.model.apiKey } } : {}),
     providerBaseUrls: spec.gateway.providerBaseUrls,

@@ -28,3 +28,12 @@ export const AGENT_RESOURCES = {
 
 /** Probe paths on the agent port; the agent relays them to the gateway's own probes. */
 export const PROBES = { startup: "/gateway/startupz", readiness: "/gateway/startupz", liveness: "/gateway/healthz", agent: "/healthz" } as const;
+
+/**
+ * The pod's Chromium settings in the gateway config (ConfigMap and the chart's template). noSandbox:
+ * Chromium's own sandbox needs a user namespace (or a setuid helper); in the pod (uid 1000, no
+ * capabilities, no privilege escalation, RuntimeDefault seccomp) unshare(CLONE_NEWUSER) is refused,
+ * so with its sandbox on Chromium never starts (seen on the test cluster's real node: "Failed to
+ * start Chrome CDP"). The pod's own confinement is the browser's sandbox here.
+ */
+export const POD_BROWSER = { noSandbox: true } as const;
