@@ -3,7 +3,7 @@
 // script) changed. Each build leaves an OCI archive plus a record with its manifest digest.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -42,8 +42,14 @@ export function cachedImage(name: string, hash: string): ImageRecord | undefined
   return existsSync(rec.archive) ? rec : undefined;
 }
 
+/** Saves the record and drops this image's older archives (about 1 GB each for the gateway). */
 export function saveRecord(name: string, rec: ImageRecord): void {
   writeFileSync(recordPath(name, rec.inputsHash), JSON.stringify(rec, null, 2));
+  const older = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-([0-9a-f]{16})\\.(oci\\.tar|json|log)$`);
+  for (const f of readdirSync(imagesCacheDir())) {
+    const m = f.match(older);
+    if (m && m[1] !== rec.inputsHash) rmSync(join(imagesCacheDir(), f), { force: true });
+  }
 }
 
 const SKIP = new Set(["node_modules", "dist", ".data", ".git"]);

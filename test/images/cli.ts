@@ -1,12 +1,13 @@
 // npm run images:build [-- <name>...]: builds (or reuses, by content hash) the local base image and
-// the repo's images with buildah; prints each image's ref and digest. Names: gateway (default).
+// the repo's images with buildah; prints each image's ref and digest. Names: gateway (default),
+// manager, api, all.
 import { ensureSystemPackages, REAL_NODE_PACKAGES } from "../../scripts/system-packages.ts";
 import { ensureBaseImage } from "./base-image.ts";
 import { ensureImage, IMAGES } from "./dockerfile-image.ts";
 
 const log = (line: string) => process.stderr.write(`[images] ${line}\n`);
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const wanted = (names.length ? names : ["gateway"]) as (keyof typeof IMAGES)[];
+const wanted = (names.includes("all") ? Object.keys(IMAGES) : names.length ? names : ["gateway"]) as (keyof typeof IMAGES)[];
 for (const n of wanted) if (!(n in IMAGES)) throw new Error(`unknown image ${n}; known: ${Object.keys(IMAGES).join(", ")}`);
 
 await ensureSystemPackages({ reason: "image builds", required: true, packages: REAL_NODE_PACKAGES });

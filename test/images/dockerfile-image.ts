@@ -1,6 +1,7 @@
 // Builds one of the repo's Dockerfiles with buildah, FROM the local base image (NODE_IMAGE build
 // arg), cached by the content hash of its inputs: the Dockerfile, the build args, the base image's
 // digest, every file its COPY lines name, and this builder. An unchanged input set costs nothing.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -18,11 +19,16 @@ export interface DockerfileImage {
   dockerfile: string;
   /** Build context, relative to the repo root. */
   context: string;
+  /** A command (run at the repo root) that stages the context first, e.g. the workspace's `npm run build`. */
+  prepare?: string[];
 }
 
 /** The images the real node runs, built from the repo's own Dockerfiles. */
 export const IMAGES = {
   gateway: { name: "openclaw-gke", dockerfile: "Dockerfile.gke", context: "." },
+  // Their Dockerfiles build from a staged .image/ context (type-checked sources + @clawbox/shared).
+  manager: { name: "openclaw-manager", dockerfile: "deploy/manager/Dockerfile", context: "deploy/manager", prepare: ["npm", "run", "build", "-w", "deploy/manager"] },
+  api: { name: "openclaw-api", dockerfile: "deploy/api/Dockerfile", context: "deploy/api", prepare: ["npm", "run", "build", "-w", "deploy/api"] },
 } satisfies Record<string, DockerfileImage>;
 
 /** Source paths of the COPY/ADD lines that read the build context (not `--from=` stages). */
@@ -66,6 +72,10 @@ function buildCa(): { args: Record<string, string>; volumes: string[] } {
 
 export async function ensureImage(img: DockerfileImage, log: Log): Promise<ImageRecord> {
   const base = await ensureBaseImage(log);
+  if (img.prepare) {
+    log(`${img.name}: ${img.prepare.join(" ")}`);
+    execFileSync(img.prepare[0]!, img.prepare.slice(1), { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  }
   const ca = buildCa();
   const buildArgs = { NODE_IMAGE: base.ref, ...ca.args };
   const hash = inputsHash(img, base, buildArgs);

@@ -93,7 +93,7 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
   await ensureSystemPackages({ reason: "the test cluster's real node", required: true, packages: REAL_NODE_PACKAGES });
   const missing = missingSystemPackages(REAL_NODE_PACKAGES);
   if (missing.length) throw new Error(`missing Debian packages for the real node: ${missing.join(", ")}`);
-  if (!process.env.CLAWBOX_REAL_NODE_NO_BUILD) await ensureNodeBinaries({ log });
+  await ensureNodeBinaries({ log });
   const pause = await ensurePauseImage(nodeBinaryPath("pause"), log);
 
   const t0 = Date.now();
