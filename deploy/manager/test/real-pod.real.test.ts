@@ -14,7 +14,9 @@ import "../../../test/setup/cluster.global.ts";
 import { instanceNames, type InstanceStatus } from "@clawbox/shared";
 import { ensureImage, IMAGES } from "../../../test/images/dockerfile-image.ts";
 import type { ImageRecord } from "../../../test/images/cache.ts";
-import { REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT, startRealNode, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
+import { REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT, realNodePlacement, startRealNode, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
+import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
+import { AGENT_PORT, NOVNC_PORT } from "../src/k8s/builders/pod-layout.ts";
 import { adminClient, API_KEY, NAMESPACE, poll, startManager, type RunningManager } from "./harness.ts";
 import type { KubeClient } from "../src/services/k8s-client.ts";
 
@@ -27,6 +29,61 @@ let node: RealNode;
 let m: RunningManager;
 let admin: KubeClient;
 let gateway: ImageRecord;
+let instancePodIP = "";
+const OTHER_NS = "real-np-other";
+
+/**
+ * A one-shot pod on the real node that dials host:ports (TCP, 5 s each) and exits 0 only if every
+ * dial has the expected outcome; returns the pod's final phase (Succeeded / Failed).
+ */
+async function probe(name: string, namespace: string, labels: Record<string, string>, host: string, ports: number[], expectOpen: boolean): Promise<string> {
+  const script = `
+    const net = require("node:net");
+    const dial = (port) => new Promise((resolve) => {
+      const s = net.connect({ host: ${JSON.stringify(host)}, port, timeout: 5000 });
+      s.on("connect", () => { s.destroy(); resolve(true); });
+      s.on("timeout", () => { s.destroy(); resolve(false); });
+      s.on("error", () => resolve(false));
+    });
+    Promise.all(${JSON.stringify(ports)}.map(dial)).then((open) => {
+      console.log(JSON.stringify(open));
+      process.exit(open.every((o) => o === ${expectOpen}) ? 0 : 1);
+    });`;
+  await admin.apply(
+    `/api/v1/namespaces/${namespace}/pods/${name}`,
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace, labels },
+      spec: {
+        ...realNodePlacement(),
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: POD_UID, runAsGroup: POD_UID, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "probe",
+            image: `${gateway.repo}@${gateway.digest}`,
+            imagePullPolicy: "IfNotPresent",
+            command: ["node", "-e", script],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            resources: { limits: { memory: "128Mi", cpu: "500m" } },
+          },
+        ],
+      },
+    },
+    "clawbox-test",
+  );
+  return poll(
+    `probe ${namespace}/${name} to finish`,
+    async () => {
+      const pod = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${namespace}/pods/${name}`)).body;
+      return ["Succeeded", "Failed"].includes(pod.status?.phase) ? (pod.status.phase as string) : undefined;
+    },
+    120_000,
+    500,
+  );
+}
 
 /** A volume for the user's claim on the real node's disk, writable by the pod's uid. */
 async function provisionRealVolume(userId: string): Promise<void> {
@@ -73,6 +130,8 @@ beforeAll(async () => {
 }, 3_600_000);
 
 afterAll(async () => {
+  await admin?.request("delete", "DELETE", `/api/v1/namespaces/${NAMESPACE}/pods/manager-like`).catch(() => undefined);
+  await admin?.request("delete", "DELETE", `/api/v1/namespaces/${OTHER_NS}`).catch(() => undefined);
   if (m) {
     await api("DELETE", `/api/instances/${USER}?preservePvc=false`).catch(() => undefined);
     await m.close();
@@ -103,6 +162,7 @@ describe("a real pod on the real node", () => {
     const pod = pods[0];
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
     expect(pod.status.podIP).toMatch(/^10\.213\.0\.\d+$/);
+    instancePodIP = pod.status.podIP;
     const gw = pod.status.containerStatuses.find((c: any) => c.name === "gateway");
     expect(gw.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
     expect(gw.imageID).toContain(gateway.digest);
@@ -128,4 +188,14 @@ describe("a real pod on the real node", () => {
     expect(shot.headers["content-type"]).toBe("image/png");
     expect(shot.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   }, 900_000);
+
+  it("NetworkPolicy is enforced by kube-router: a pod in another namespace cannot dial the agent or noVNC port; a Manager-labelled pod can", async () => {
+    expect(instancePodIP).not.toBe("");
+    await admin.apply(`/api/v1/namespaces/${OTHER_NS}`, { apiVersion: "v1", kind: "Namespace", metadata: { name: OTHER_NS } }, "clawbox-test");
+    const ports = [AGENT_PORT, NOVNC_PORT];
+    // Positive control first: the same dial from a pod the instance's policy admits succeeds, so a
+    // refusal below is the policy, not a broken network.
+    expect(await probe("manager-like", NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, true)).toBe("Succeeded");
+    expect(await probe("outsider", OTHER_NS, { app: "outsider" }, instancePodIP, ports, false)).toBe("Succeeded");
+  }, 300_000);
 });
