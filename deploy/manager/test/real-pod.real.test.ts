@@ -7,7 +7,7 @@
  * that container running in the node's containerd under the pod's security context), a real
  * `status` RPC Manager -> agent -> gateway, and a Chromium screenshot taken inside the pod.
  */
-import { chownSync, mkdirSync, readFileSync } from "node:fs";
+import { chownSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import "../../../test/setup/cluster.global.ts";
@@ -34,9 +34,11 @@ const OTHER_NS = "real-np-other";
 
 /**
  * A one-shot pod on the real node that dials host:ports (TCP, 5 s each) and exits 0 only if every
- * dial has the expected outcome; returns the pod's final phase (Succeeded / Failed).
+ * dial has the expected outcome; returns the pod's final phase (Succeeded / Failed) and its output.
+ * Expecting "open", it retries for up to 30 s: kube-router adds a new pod's address to the
+ * policy's ipsets on the pod's update event, which can come a moment after the container starts.
  */
-async function probe(name: string, namespace: string, labels: Record<string, string>, host: string, ports: number[], expectOpen: boolean): Promise<string> {
+async function probe(name: string, namespace: string, labels: Record<string, string>, host: string, ports: number[], expectOpen: boolean): Promise<{ phase: string; output: string }> {
   const script = `
     const net = require("node:net");
     const dial = (port) => new Promise((resolve) => {
@@ -45,10 +47,14 @@ async function probe(name: string, namespace: string, labels: Record<string, str
       s.on("timeout", () => { s.destroy(); resolve(false); });
       s.on("error", () => resolve(false));
     });
-    Promise.all(${JSON.stringify(ports)}.map(dial)).then((open) => {
-      console.log(JSON.stringify(open));
-      process.exit(open.every((o) => o === ${expectOpen}) ? 0 : 1);
-    });`;
+    const deadline = Date.now() + (${expectOpen} ? 30000 : 0);
+    const once = () => Promise.all(${JSON.stringify(ports)}.map(dial)).then((open) => {
+      console.log(JSON.stringify({ ports: ${JSON.stringify(ports)}, open }));
+      if (open.every((o) => o === ${expectOpen})) process.exit(0);
+      if (Date.now() > deadline) process.exit(1);
+      setTimeout(once, 1000);
+    });
+    once();`;
   await admin.apply(
     `/api/v1/namespaces/${namespace}/pods/${name}`,
     {
@@ -74,7 +80,7 @@ async function probe(name: string, namespace: string, labels: Record<string, str
     },
     "clawbox-test",
   );
-  return poll(
+  const phase = await poll(
     `probe ${namespace}/${name} to finish`,
     async () => {
       const pod = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${namespace}/pods/${name}`)).body;
@@ -83,6 +89,11 @@ async function probe(name: string, namespace: string, labels: Record<string, str
     120_000,
     500,
   );
+  // This machine is the node: read the container's log where the kubelet writes it.
+  const logs = join(inject("clusterDataDir"), "real-node", "pod-logs");
+  const dir = readdirSync(logs).find((d) => d.startsWith(`${namespace}_${name}_`));
+  const output = dir ? readFileSync(join(logs, dir, "probe", "0.log"), "utf8") : "(no log)";
+  return { phase, output };
 }
 
 /** A volume for the user's claim on the real node's disk, writable by the pod's uid. */
@@ -195,7 +206,9 @@ describe("a real pod on the real node", () => {
     const ports = [AGENT_PORT, NOVNC_PORT];
     // Positive control first: the same dial from a pod the instance's policy admits succeeds, so a
     // refusal below is the policy, not a broken network.
-    expect(await probe("manager-like", NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, true)).toBe("Succeeded");
-    expect(await probe("outsider", OTHER_NS, { app: "outsider" }, instancePodIP, ports, false)).toBe("Succeeded");
+    const admitted = await probe("manager-like", NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, true);
+    expect(admitted.phase, admitted.output).toBe("Succeeded");
+    const refused = await probe("outsider", OTHER_NS, { app: "outsider" }, instancePodIP, ports, false);
+    expect(refused.phase, refused.output).toBe("Succeeded");
   }, 300_000);
 });
