@@ -48,6 +48,13 @@ export class InstancesController {
     return this.instances.delete(user.id, id, q.preservePvc ?? true);
   }
 
+  @Post(":id/restart")
+  @HttpCode(200)
+  @ApiOkResponse({ type: InstanceView, description: "Restarts the assistant; the instance keeps its id, data and channels" })
+  restart(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
+    return this.instances.restart(user.id, id);
+  }
+
   @Post(":id/telegram/setup")
   @HttpCode(200)
   telegramSetup(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: TelegramSetupDto) {
