@@ -54,27 +54,30 @@ describe("App API error paths with the real Manager on the test cluster", () => 
     expect(r.status).toBe(201);
     return { token: r.body.accessToken as string, refreshToken: r.body.refreshToken as string, body: r.body, managerUserId: managerUserIdFor(r.body.user.id) };
   }
-  const activeKeys = () => [...s.openrouter.keys.values()].filter((k) => !k.disabled);
+  /** Keys made since `before` that are still switched on (each test looks only at its own). */
+  const activeKeysSince = (before: Set<string>) => [...s.openrouter.keys.values()].filter((k) => !before.has(k.hash) && !k.disabled);
+  const keyHashes = () => new Set(s.openrouter.keys.keys());
   async function managerStatus(userId: string) {
     return (await m.app.inject({ method: "GET", url: `/api/instances/${userId}`, headers: { authorization: `Bearer ${API_KEY}` } })).statusCode;
   }
-  async function expectNothingLeft(token: string, managerUserId: string) {
+  async function expectNothingLeft(token: string, managerUserId: string, keysBefore: Set<string>) {
     expect((await http()("GET", "/instances", { token })).body).toEqual([]);
     expect(await managerStatus(managerUserId)).toBe(404);
     expect(await labelledFor(admin, managerUserId)).toEqual([]);
-    expect(activeKeys()).toEqual([]);
+    expect(activeKeysSince(keysBefore)).toEqual([]);
   }
 
   it("leaves nothing when the API server refuses the third object (the ConfigMap)", async () => {
     const u = await signup();
+    const keysBefore = keyHashes();
     const lift = await refuse(admin, "ConfigMap", u.managerUserId);
     try {
       const res = await http()("POST", "/instances", { token: u.token });
       expect(res.status).toBe(400);
       expect(res.body.error).toContain("test policy refuses ConfigMap");
       // A key was made for this create, and is off again.
-      expect(s.openrouter.keys.size).toBeGreaterThan(0);
-      await expectNothingLeft(u.token, u.managerUserId);
+      expect(s.openrouter.keys.size).toBe(keysBefore.size + 1);
+      await expectNothingLeft(u.token, u.managerUserId, keysBefore);
     } finally {
       await lift();
     }
@@ -82,33 +85,33 @@ describe("App API error paths with the real Manager on the test cluster", () => 
 
   it("leaves nothing when the Manager answers 503 (its API server unreachable)", async () => {
     const u = await signup();
-    const keysBefore = s.openrouter.keys.size;
+    const keysBefore = keyHashes();
     await relay.cut();
     try {
       const res = await http()("POST", "/instances", { token: u.token });
       expect(res.status).toBe(503);
       expect(res.body.code).toBe("kubernetes_unavailable");
-      expect(s.openrouter.keys.size).toBe(keysBefore + 1);
+      expect(s.openrouter.keys.size).toBe(keysBefore.size + 1);
     } finally {
       await relay.restore();
     }
-    await expectNothingLeft(u.token, u.managerUserId);
+    await expectNothingLeft(u.token, u.managerUserId, keysBefore);
   });
 
   it("leaves no active key when OpenRouter fails after creating one, and a retry then works", async () => {
     const u = await signup();
-    const keysBefore = s.openrouter.keys.size;
+    const keysBefore = keyHashes();
     s.openrouter.failNextCreateAfterKey();
     const res = await http()("POST", "/instances", { token: u.token });
     expect(res.status).toBe(502);
     expect(res.body.code).toBe("openrouter_error");
-    expect(s.openrouter.keys.size).toBe(keysBefore + 1);
-    await expectNothingLeft(u.token, u.managerUserId);
+    expect(s.openrouter.keys.size).toBe(keysBefore.size + 1);
+    await expectNothingLeft(u.token, u.managerUserId, keysBefore);
 
     await provisionVolume(admin, u.managerUserId);
     const again = await http()("POST", "/instances", { token: u.token });
     expect(again.status, again.text).toBe(201);
-    expect(activeKeys()).toHaveLength(1);
+    expect(activeKeysSince(keysBefore)).toHaveLength(1);
     expect(await managerStatus(u.managerUserId)).toBe(200);
     expect((await http()("DELETE", `/instances/${again.body.id}?preservePvc=false`, { token: u.token })).status).toBe(200);
   });
