@@ -45,7 +45,7 @@ async function plant(kind: "ConfigMap" | "Secret" | "Service", userId: string) {
 
 beforeAll(async () => {
   admin = adminClient(inject("kubeconfig"));
-  // A short resync so the reconciler's pass comes during the test; it is off by default only in name.
+  // A 1 s resync (default 60 s), so passes come during the test.
   m = await startManager(inject("kubeconfig"), { CLAWBOX_RECONCILE_INTERVAL_MS: "1000" });
 });
 afterAll(async () => {
@@ -57,9 +57,12 @@ describe("a create the API server refuses part of", () => {
   it("leaves nothing labelled for a new user when the third object (the ConfigMap) is refused", async () => {
     const userId = uid("cm");
     const lift = await refuse(admin, "ConfigMap", userId);
+    const rollbacks = () => m.metrics.cleanups.get().then((c) => c.values.find((v) => v.labels.cause === "rollback")?.value ?? 0);
+    const before = await rollbacks();
     try {
       const res = await post(m, { userId, secrets: { ANTHROPIC_API_KEY: "sk-ant-refused" } });
-      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBe(400);
+      expect(await rollbacks()).toBe(before + 1);
       expect(res.body.error).toContain("test policy refuses ConfigMap");
       expect(await labelledFor(admin, userId)).toEqual([]);
       expect((await get(userId)).status).toBe(404);

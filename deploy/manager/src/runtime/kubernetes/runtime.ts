@@ -182,6 +182,7 @@ export class KubernetesRuntime implements InstanceRuntime {
       }
     }
     this.metrics.statusSeen(userId, null);
+    this.metrics.cleanups.inc({ cause: "rollback" });
     log.warn({ err: (cause as Error)?.message, removed: targets.length - left.length, left }, "instance create failed; rolled back what it applied");
   }
 
@@ -212,6 +213,7 @@ export class KubernetesRuntime implements InstanceRuntime {
     this.removing.set(userId, removal.catch(() => undefined));
     try {
       await removal;
+      this.metrics.cleanups.inc({ cause: "orphan" });
       return true;
     } finally {
       this.removing.delete(userId);
