@@ -186,6 +186,12 @@ describe("restart", () => {
     const names = instanceNames(userId);
     const pvcUid = (await readObject(admin, `${ns}/persistentvolumeclaims/${names.pvc}`)).metadata.uid;
     const depUid = (await readObject(admin, `${apps}/deployments/${names.deployment}`)).metadata.uid;
+    // Channels and conversations live on the volume; the Secret and config seed are not rewritten either.
+    const versions = async () => [
+      (await readObject(admin, `${ns}/secrets/${names.secret}`)).metadata.resourceVersion,
+      (await readObject(admin, `${ns}/configmaps/${names.configMap}`)).metadata.resourceVersion,
+    ];
+    const before = await versions();
 
     const res = await m.app.inject({ method: "POST", url: `/api/instances/${userId}/restart`, headers: auth });
     expect(res.statusCode, res.body).toBe(200);
@@ -200,6 +206,7 @@ describe("restart", () => {
     });
     expect(after.userId).toBe(userId);
     expect((await readObject(admin, `${ns}/persistentvolumeclaims/${names.pvc}`)).metadata.uid).toBe(pvcUid);
+    expect(await versions()).toEqual(before);
     expect((await m.app.inject({ method: "POST", url: `/api/instances/${uid("nobody")}/restart`, headers: auth })).statusCode).toBe(404);
     await m.app.inject({ method: "DELETE", url: `/api/instances/${userId}?preservePvc=false`, headers: auth });
   });
