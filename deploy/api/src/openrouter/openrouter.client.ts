@@ -15,7 +15,8 @@ const failed = (what: string) =>
 
 /**
  * OpenRouter's key-management API (docs: "Management API Keys"): `POST /api/v1/keys`
- * {name, limit} -> 201 {data:{hash,...}, key}; `PATCH /api/v1/keys/{hash}` {disabled}.
+ * {name, limit} -> 201 {data:{hash,...}, key}; `PATCH /api/v1/keys/{hash}` {disabled};
+ * `GET /api/v1/keys?offset=` -> {data:[...]} (to find a key a failed create may have made).
  * Authorized with the management key, which never leaves this class.
  */
 @Injectable()
