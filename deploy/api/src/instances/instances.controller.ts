@@ -52,7 +52,7 @@ export class InstancesController {
 
   @Post(":id/restart")
   @HttpCode(200)
-  @ApiOkResponse({ type: InstanceView, description: "Restarts the assistant; the instance keeps its id, data and channels" })
+  @ApiOkResponse({ ...instanceViewDoc, description: "Restarts the assistant; the instance keeps its id, data and channels" })
   restart(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
     return this.instances.restart(user.id, id);
   }
