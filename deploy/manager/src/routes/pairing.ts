@@ -5,7 +5,7 @@ import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, required
 /**
  * DM pairing (someone messaged the bot; the owner approves them by code):
  *   GET  pairing/list?channel=telegram[&accountId=]  -> channels.pairing.list
- *        => {channel, requests:[{code, senderId, senderLabel, createdAt, expiresAt, accountId}]}
+ *        => {channel, requests:[{code, senderId, senderName, senderLabel, createdAt, expiresAt, accountId}]}
  *   POST pairing/approve {channel, code, notify?, accountId?} -> channels.pairing.approve
  *        {channel, accountId, requestId: code, notify}; accountId defaults to the request's own.
  * Shape documented in deploy/manager/DEPLOY.md ("Telegram / WhatsApp").
@@ -13,6 +13,9 @@ import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, required
 export interface PairingRequestView {
   code: string;
   senderId: string | null;
+  /** The sender's display name ("Alice Liddell", else "@alice"), so the owner knows whom they approve. */
+  senderName: string | null;
+  /** Name and handle for a list row: "Alice Liddell (@alice)"; the bare id when the channel gave neither. */
   senderLabel: string | null;
   createdAt: string | null;
   expiresAt: string | null;
@@ -27,11 +30,25 @@ const iso = (v: unknown): string | null => {
   return null;
 };
 
+/**
+ * The gateway keeps who wrote in `metadata` ({firstName, lastName, username} for Telegram); its
+ * own `senderLabel` is the name of the id field ("telegramUserId"), not the sender's.
+ */
+function sender(r: Obj): { senderName: string | null; senderLabel: string | null } {
+  const meta = (r.metadata ?? r.meta ?? {}) as Obj;
+  const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+  const full = [text(meta.firstName), text(meta.lastName)].filter(Boolean).join(" ") || text(meta.name) || text(meta.displayName);
+  const handle = text(meta.username) ? `@${text(meta.username)!.replace(/^@/, "")}` : undefined;
+  const senderName = full ?? handle ?? null;
+  const senderLabel = full && handle ? `${full} (${handle})` : (senderName ?? (r.senderId as string | undefined) ?? null);
+  return { senderName, senderLabel };
+}
+
 function toView(r: Obj): PairingRequestView {
   return {
     code: String(r.code ?? r.requestId ?? ""),
     senderId: (r.senderId as string | undefined) ?? null,
-    senderLabel: (r.senderLabel as string | undefined) ?? null,
+    ...sender(r),
     createdAt: iso(r.createdAt),
     expiresAt: iso(r.expiresAt),
     accountId: String(r.accountId ?? "default"),
