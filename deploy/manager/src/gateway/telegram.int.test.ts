@@ -112,12 +112,16 @@ describe("telegram through the Manager with a real gateway", () => {
     expect(pending).toHaveLength(1);
     const request = pending[0];
     expect(request).toMatchObject({ senderId: String(ALICE.fromId), senderName: "Alice Liddell", senderLabel: "Alice Liddell (@alice_wonder)", accountId: "default" });
-    expect(challenge.text).toContain(request.code);
+    // The sender sees a short pairing code; the gateway's RPC never shows it (the Manager's `code`
+    // is the gateway's opaque request id, which is what channels.pairing.approve takes).
+    expect(challenge.text).toMatch(/Pairing code:\s+[A-Z0-9]{8}\b/);
+    expect(challenge.text).toContain(String(ALICE.fromId));
 
-    const approve = await api("POST", `/api/instances/${USER}/pairing/approve`, { channel: "telegram", code: request.code });
+    const approve = await api("POST", `/api/instances/${USER}/pairing/approve`, { channel: "telegram", code: request.code, notify: true });
     expect(approve.status).toBe(200);
-    expect(approve.body).toMatchObject({ approved: true, channel: "telegram", code: request.code });
+    expect(approve.body).toMatchObject({ approved: true, channel: "telegram", code: request.code, senderId: String(ALICE.fromId), notified: true });
     expect((await api("GET", `/api/instances/${USER}/pairing/list?channel=telegram`)).body.requests).toEqual([]);
+    const sentBeforeQuestion = tg.sentMessages(ALICE.fromId).length;
 
     const question = "What colour is the White Rabbit's waistcoat?";
     tg.injectDirectMessage({ ...ALICE, text: question });
@@ -134,7 +138,9 @@ describe("telegram through the Manager with a real gateway", () => {
     await new Promise((r) => setTimeout(r, 5000));
     const toAlice = tg.sentMessages(ALICE.fromId).filter((m) => !m.deleted);
     expect(toAlice.filter((m) => m.text.startsWith(modelStandin.STANDIN_REPLY_PREFIX))).toHaveLength(1);
-    expect(toAlice.filter((m) => m.text.includes(request.code))).toHaveLength(1);
+    expect(toAlice.filter((m) => /Pairing code:/.test(m.text))).toHaveLength(1);
+    // Pairing code, the approval notice, the answer: each exactly once.
+    expect(sentBeforeQuestion).toBe(2);
     expect(new Set(toAlice.map((m) => m.text)).size).toBe(toAlice.length);
     // One poller: a second one would have ended the first with 409 Conflict.
     expect(tg.calls.filter((c) => c.status === 409)).toEqual([]);

@@ -3,7 +3,9 @@ import type { InstanceGateway } from "../services/gateway-rpc.ts";
 import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
 
 /**
- * DM pairing (someone messaged the bot; the owner approves them by code):
+ * DM pairing (someone messaged the bot; the owner approves them by code). `code` is the gateway's
+ * opaque request id: the 8-character code the sender is shown never leaves the gateway's RPC
+ * (only its CLI approves by that code), so the owner picks the request by sender, not by code.
  *   GET  pairing/list?channel=telegram[&accountId=]  -> channels.pairing.list
  *        => {channel, requests:[{code, senderId, senderName, senderLabel, createdAt, expiresAt, accountId}]}
  *   POST pairing/approve {channel, code, notify?, accountId?} -> channels.pairing.approve
@@ -70,7 +72,7 @@ export async function pairingList(gw: InstanceGateway, userId: string, query: Re
 export async function pairingApprove(gw: InstanceGateway, userId: string, rawBody: unknown) {
   const body = objectBody(rawBody);
   const channel = requiredString(body, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
-  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the pairing code the sender received (e.g. ABC3KLM9)");
+  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the code of a pending request from pairing/list");
   const notify = optionalBoolean(body, "notify") ?? false;
   let accountId = body.accountId;
   if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
