@@ -9,7 +9,7 @@ import { sendJson, startHttp } from "./http-standin.ts";
  * routes answer under `/api/v1` (OpenRouter's base path). Every call needs
  * `Authorization: Bearer <key>` with a key from `keys` (401 otherwise, as providers answer a bad
  * key); a key listed in `brokeKeys` gets 402 (out of credits). Replies are deterministic:
- * `replyPrefix` + the last user message, streamed word by word. Calls are recorded so a test can
+ * `replyPrefix` + the last user message (a framework's context block is not one), streamed word by word. Calls are recorded so a test can
  * check which key and which messages reached the provider.
  */
 export interface ModelCall {
@@ -81,18 +81,25 @@ export async function start(opts: ModelStandinOptions) {
   };
 }
 
+/**
+ * Context a client framework sends as a user message that is not the user's words: OpenClaw puts
+ * its runtime context (sender, chat, timestamps) in such a block after the user's message on
+ * channel turns. A model reads it as context, not as the request, and so does the stand-in.
+ */
+const FRAMEWORK_CONTEXT = /<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>[\s\S]*?(<<<END_OPENCLAW_INTERNAL_CONTEXT>>>|$)/g;
+
 /** The text of the last user turn; content may be a string or a list of content parts. */
 function lastUserText(messages: Array<{ role?: string; content?: unknown }>): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== "user") continue;
-    if (typeof m.content === "string") return m.content.trim();
+    let text: string | undefined;
+    if (typeof m.content === "string") text = m.content;
     if (Array.isArray(m.content)) {
-      return m.content
-        .map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : ""))
-        .join("")
-        .trim();
+      text = m.content.map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : "")).join("");
     }
+    const own = text?.replace(FRAMEWORK_CONTEXT, "").trim();
+    if (own) return own;
   }
   return undefined;
 }
