@@ -78,6 +78,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // Which Bot API methods the gateway used (the stand-in answers unknown ones 404).
   if (tg) log.info({ methods: tg.methodsCalled(), unknown: tg.unknownMethods() }, "Bot API methods the gateway called");
+  // What went over both wires, for reading a failure.
+  if (tg) log.info({ sent: tg.sentMessages().map((m) => ({ method: m.method, versions: m.versions, rawText: m.rawText, parseMode: m.parseMode, deleted: m.deleted })) }, "what the bot sent");
+  if (model) log.info({ chats: model.chats().map((c) => ({ user: c.lastUserMessage, reply: c.reply, stream: c.stream })) }, "what the model was asked");
   await app?.close();
   // Stop the gateway while the stand-in still answers: a Telegram channel that cannot reach its
   // API holds the gateway's shutdown for minutes.
