@@ -4,14 +4,14 @@
  * a stand-in that echoes "the user's message" would otherwise echo it, and OpenClaw strips such
  * echoes (with the line they are on) from what it delivers, so a reply would lose its start.
  * OpenClaw 2026.9 (src/auto-reply/reply/strip-inbound-meta.ts, the openai-completions transport):
- *  - an internal runtime-context block `<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> ... <<<END_...>>>`;
+ *  - runtime-context blocks such as `<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> ... <<<END_...>>>`;
  *  - a leading timestamp envelope `[Mon 2026-11-30 04:36 UTC] `;
  *  - inbound context headers: a line ending in `⟦openclaw:ctx⟧`, then a ```json fenced block or
  *    the lines up to the next blank line;
  *  - the system prompt's non-behavioural tail (`Runtime: agent=... | ...`) that the transport
  *    moves onto the first user message for prompt caching, after a blank line.
  */
-const INTERNAL_BLOCK = /<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>[\s\S]*?(<<<END_OPENCLAW_INTERNAL_CONTEXT>>>|$)/g;
+const INTERNAL_BLOCK = /<<<BEGIN_[A-Z_]*CONTEXT>>>[\s\S]*?(<<<END_[A-Z_]*CONTEXT>>>|$)/g;
 const TIMESTAMP_ENVELOPE = /^\[[A-Za-z]{3} \d{4}-\d{2}-\d{2} \d{2}:\d{2}[^\]]*\] */;
 const CONTEXT_MARKER = "⟦openclaw:ctx⟧";
 const RELOCATED_RUNTIME_LINE = /(^|\n\n)Runtime: [^\n]*agent=[^\n]*$/;

@@ -86,7 +86,10 @@ export async function start(opts: ModelStandinOptions) {
   };
 }
 
-/** The text of the last user turn; content may be a string or a list of content parts. */
+/**
+ * What the person last said: the text of the last user turn, without the context an agent
+ * runtime adds to user turns (framework-context.ts). Content may be a string or a list of parts.
+ */
 function lastUserText(messages: Array<{ role?: string; content?: unknown }>): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
