@@ -99,6 +99,11 @@ describe("telegram through the Manager with a real gateway", () => {
     await until("the gateway to poll the stand-in", async () => (tg.calls.some((c) => c.method === "getUpdates" && c.status === 200) ? true : undefined), 120_000);
     const status = await api("GET", `/api/instances/${USER}/telegram/status`);
     expect(status.body).toMatchObject({ channel: "telegram", configured: true, running: true });
+    // The status probe asks the same API root (getMe): it names the stand-in's bot.
+    const probed = await api("GET", `/api/instances/${USER}/telegram/status?probe=true`);
+    expect(probed.status).toBe(200);
+    expect(JSON.stringify(probed.body)).toContain('"username":"clawbox_test_bot"');
+    expect(JSON.stringify(probed.body)).not.toContain(BOT_TOKEN);
 
     // An unknown sender: the bot answers with a pairing code, the model is not asked.
     tg.injectDirectMessage({ ...ALICE, text: "hello bot, are you there?" });
