@@ -1,4 +1,4 @@
-import { badRequest, notFound } from "@clawbox/shared";
+import { badRequest, notFound, type PairingRequest } from "@clawbox/shared";
 import type { InstanceGateway } from "../services/gateway-rpc.ts";
 import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
 
@@ -12,17 +12,6 @@ import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, required
  *        {channel, accountId, requestId: code, notify}; accountId defaults to the request's own.
  * Shape documented in deploy/manager/DEPLOY.md ("Telegram / WhatsApp").
  */
-export interface PairingRequestView {
-  code: string;
-  senderId: string | null;
-  /** The sender's display name ("Alice Liddell", else "@alice"), so the owner knows whom they approve. */
-  senderName: string | null;
-  /** Name and handle for a list row: "Alice Liddell (@alice)"; the bare id when the channel gave neither. */
-  senderLabel: string | null;
-  createdAt: string | null;
-  expiresAt: string | null;
-  accountId: string;
-}
 
 type Obj = Record<string, unknown>;
 
@@ -46,7 +35,7 @@ function sender(r: Obj): { senderName: string | null; senderLabel: string | null
   return { senderName, senderLabel };
 }
 
-function toView(r: Obj): PairingRequestView {
+function toView(r: Obj): PairingRequest {
   return {
     code: String(r.code ?? r.requestId ?? ""),
     senderId: (r.senderId as string | undefined) ?? null,
