@@ -25,3 +25,26 @@ export const TelegramSetupSchema = Type.Object(
   { additionalProperties: false, $id: "TelegramSetup" },
 );
 export type TelegramSetup = Static<typeof TelegramSetupSchema>;
+
+const nullableString = Type.Union([Type.String(), Type.Null()]);
+
+/**
+ * A pending DM pairing request (someone wrote to the bot; the owner approves them). `code` is
+ * the gateway's opaque request id, which approve takes; the owner picks a request by its sender.
+ */
+export const PairingRequestSchema = Type.Object({
+  code: Type.String(),
+  senderId: nullableString,
+  senderName: Type.Union([Type.String({ description: 'The sender\'s display name ("Alice Liddell", else "@alice")' }), Type.Null()]),
+  senderLabel: Type.Union([Type.String({ description: 'Name and handle, e.g. "Alice Liddell (@alice)"; the bare id when the channel gave neither' }), Type.Null()]),
+  createdAt: nullableString,
+  expiresAt: nullableString,
+  accountId: Type.String(),
+});
+export type PairingRequest = Static<typeof PairingRequestSchema>;
+
+export const PairingListSchema = Type.Object(
+  { channel: Type.String(), requests: Type.Array(PairingRequestSchema) },
+  { $id: "PairingList" },
+);
+export type PairingList = Static<typeof PairingListSchema>;

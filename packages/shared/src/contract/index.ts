@@ -11,8 +11,8 @@ export * from "./chat.ts";
 export * from "./validate.ts";
 
 import { ChatHistorySchema, ChatSendSchema } from "./chat.ts";
-import { TelegramSetupSchema } from "./channels.ts";
+import { PairingListSchema, TelegramSetupSchema } from "./channels.ts";
 import { InstanceStatusSchema, InstanceViewSchema } from "./instance.ts";
 import { ModelSettingsSchema, ModelViewSchema } from "./model.ts";
 /** Schemas with an `$id`, for servers that register them once and `$ref` them (Fastify, OpenAPI). */
-export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema] as const;
+export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema, PairingListSchema] as const;
