@@ -13,6 +13,7 @@ import { loadConfig } from "../src/config.ts";
 import { ManagerMetrics } from "../src/metrics.ts";
 import { LocalRuntime } from "../src/runtime/local/index.ts";
 import { buildServer } from "../src/server.ts";
+import { freePortBase } from "../../../test/support/free-port-base.ts";
 import { poll } from "./harness.ts";
 
 const API_KEY = "test-manager-key-local-restart";
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     CLAWBOX_DATA_DIR: dataDir,
-    LOCAL_PORT_BASE: String(26000 + (process.pid % 20) * 200),
+    LOCAL_PORT_BASE: String(await freePortBase(1)),
     LOCAL_STOP_GRACE_MS: "15000",
     CLAWBOX_DESKTOP: "off",
   });
