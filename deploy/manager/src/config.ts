@@ -40,6 +40,8 @@ export interface ManagerConfig {
      * where instance pods may run (a dedicated node pool; the test cluster's real node). Empty = anywhere.
      */
     placement: Placement;
+    /** CLAWBOX_RECONCILE_INTERVAL_MS: time between the reconciler's passes over leftovers (0 = off). */
+    reconcileIntervalMs: number;
   };
   local: {
     dataDir: string;
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       storageSize: str(env, "OPENCLAW_STORAGE_SIZE", "10Gi"),
       kubeconfigPath: str(env, "KUBECONFIG", ""),
       placement: { nodeSelector: nodeSelector(env), tolerations: tolerations(env) },
+      reconcileIntervalMs: millis(env, "CLAWBOX_RECONCILE_INTERVAL_MS", 60_000),
     },
     local: {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),
