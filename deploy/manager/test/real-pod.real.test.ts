@@ -7,24 +7,24 @@
  * that container running in the node's containerd under the pod's security context), a real
  * `status` RPC Manager -> agent -> gateway, and a Chromium screenshot taken inside the pod.
  */
-import { chownSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import "../../../test/setup/cluster.global.ts";
-import { instanceNames, type InstanceStatus } from "@clawbox/shared";
-import { ensureImage, IMAGES } from "../../../test/images/dockerfile-image.ts";
+import type { InstanceStatus } from "@clawbox/shared";
 import type { ImageRecord } from "../../../test/images/cache.ts";
-import { REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT, realNodePlacement, startRealNode, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
+import { REAL_NODE_NAME, realNodePlacement, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
+import { POD_UID, startRealPodEnv, type RealPodEnv } from "./real-node-env.ts";
 import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
 import { AGENT_PORT, NOVNC_PORT } from "../src/k8s/builders/pod-layout.ts";
-import { adminClient, API_KEY, NAMESPACE, poll, startManager, type RunningManager } from "./harness.ts";
+import { API_KEY, NAMESPACE, poll, type RunningManager } from "./harness.ts";
 import type { KubeClient } from "../src/services/k8s-client.ts";
 
 const log = (line: string) => process.stderr.write(`[real-pod] ${line}\n`);
 const auth = { authorization: `Bearer ${API_KEY}` };
 const USER = "realpod";
-const POD_UID = 1000;
 
+let env: RealPodEnv;
 let node: RealNode;
 let m: RunningManager;
 let admin: KubeClient;
@@ -96,30 +96,6 @@ async function probe(name: string, namespace: string, labels: Record<string, str
   return { phase, output };
 }
 
-/** A volume for the user's claim on the real node's disk, writable by the pod's uid. */
-async function provisionRealVolume(userId: string): Promise<void> {
-  const dir = join(inject("clusterDataDir"), "real-pv", userId);
-  mkdirSync(dir, { recursive: true });
-  chownSync(dir, POD_UID, POD_UID);
-  await admin.apply(
-    `/api/v1/persistentvolumes/real-pv-${userId}`,
-    {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: `real-pv-${userId}` },
-      spec: {
-        capacity: { storage: "10Gi" },
-        accessModes: ["ReadWriteOnce"],
-        persistentVolumeReclaimPolicy: "Retain",
-        storageClassName: "",
-        hostPath: { path: dir, type: "Directory" },
-        claimRef: { namespace: NAMESPACE, name: instanceNames(userId).pvc },
-      },
-    },
-    "clawbox-test",
-  );
-}
-
 async function api(method: "GET" | "POST" | "DELETE", url: string, payload?: object) {
   const res = await m.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
   return res;
@@ -127,27 +103,16 @@ async function api(method: "GET" | "POST" | "DELETE", url: string, payload?: obj
 
 beforeAll(async () => {
   const kubeconfig = inject("kubeconfig");
-  admin = adminClient(kubeconfig);
-  gateway = await ensureImage(IMAGES.gateway, log);
-  node = await startRealNode({ kubeconfig, dataDir: inject("clusterDataDir"), server: inject("clusterServer") }, { log });
-  await node.importImage(gateway);
-  m = await startManager(kubeconfig, {
-    OPENCLAW_IMAGE_REPO: gateway.repo,
-    OPENCLAW_IMAGE_TAG: gateway.digest,
-    OPENCLAW_NODE_SELECTOR: `${REAL_NODE_LABEL.key}=${REAL_NODE_LABEL.value}`,
-    OPENCLAW_TOLERATIONS: `${REAL_NODE_TAINT.key}=${REAL_NODE_TAINT.value}:${REAL_NODE_TAINT.effect}`,
-  });
-  await provisionRealVolume(USER);
+  env = await startRealPodEnv({ kubeconfig, dataDir: inject("clusterDataDir"), server: inject("clusterServer") }, log);
+  ({ node, manager: m, admin, gateway } = env);
+  await env.provisionVolume(USER);
 }, 3_600_000);
 
 afterAll(async () => {
   await admin?.request("delete", "DELETE", `/api/v1/namespaces/${NAMESPACE}/pods/manager-like`).catch(() => undefined);
   await admin?.request("delete", "DELETE", `/api/v1/namespaces/${OTHER_NS}`).catch(() => undefined);
-  if (m) {
-    await api("DELETE", `/api/instances/${USER}?preservePvc=false`).catch(() => undefined);
-    await m.close();
-  }
-  await node?.stop();
+  if (m) await api("DELETE", `/api/instances/${USER}?preservePvc=false`).catch(() => undefined);
+  await env?.close();
 }, 300_000);
 
 describe("a real pod on the real node", () => {
