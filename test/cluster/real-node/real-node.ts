@@ -190,6 +190,12 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ctr images import ${img.archive} failed: ${err}`))));
     });
     log(`imported ${img.repo}@${img.digest} into the node's containerd in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    // The root persists: drop this repo's older builds (their content is garbage-collected).
+    const keep = new Set([`${img.repo}@${img.digest}`, img.ref]);
+    const stale = ctr(["images", "ls", "--quiet"])
+      .split("\n")
+      .filter((n) => (n.startsWith(`${img.repo}:`) || n.startsWith(`${img.repo}@`)) && !keep.has(n));
+    if (stale.length) ctr(["images", "rm", ...stale]);
   };
   const startContainerd = async () => {
     start("containerd", "/usr/bin/containerd", ["--config", join(dir, "containerd.toml")]);
