@@ -40,4 +40,11 @@ describe("instance placement and image pinning", () => {
     expect(imageRef("r", "v1")).toBe("r:v1");
     expect(() => loadConfig({ ...base, OPENCLAW_IMAGE_TAG: "sha256:short" })).toThrow(/OPENCLAW_IMAGE_TAG/);
   });
+
+  it("gives the gateway (Chromium) a memory-backed /dev/shm, capped", () => {
+    const pod = (buildDeployment(instanceSpecFromInput(loadConfig(base), { userId: "alice" })) as any).spec.template.spec;
+    const gateway = pod.containers.find((c: any) => c.name === "gateway");
+    expect(gateway.volumeMounts).toContainEqual({ name: "dshm", mountPath: "/dev/shm" });
+    expect(pod.volumes).toContainEqual({ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } });
+  });
 });

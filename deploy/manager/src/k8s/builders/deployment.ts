@@ -128,7 +128,8 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
                 failureThreshold: 3,
               },
               securityContext: containerSecurity,
-              volumeMounts: [...dataMounts, { name: "seed", mountPath: SEED_DIR, readOnly: true }],
+              // Chromium's shared memory: a memory-backed /dev/shm instead of the runtime's 64 MiB default.
+              volumeMounts: [...dataMounts, { name: "seed", mountPath: SEED_DIR, readOnly: true }, { name: "dshm", mountPath: "/dev/shm" }],
             },
             {
               name: "agent",
@@ -155,6 +156,8 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
             { name: "data", persistentVolumeClaim: { claimName: names.pvc } },
             { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
             { name: "seed", configMap: { name: names.configMap } },
+            // tmpfs pages count against the gateway's memory limit; the cap keeps a runaway renderer inside it.
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
           ],
         },
       },
