@@ -148,7 +148,11 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
     // The cluster's watchdog kills every pid in this file if the test process dies.
     appendFileSync(join(cluster.dataDir, "pids"), `${child.pid}\n`);
     delete exited[name];
-    child.on("exit", (code, sig) => (exited[name] = String(sig ?? code)));
+    const pid = child.pid;
+    // Only the current process of that name counts (restartContainerd replaces one on purpose).
+    child.on("exit", (code, sig) => {
+      if (pids[name] === pid) exited[name] = String(sig ?? code);
+    });
     child.unref();
   };
   const check = () => {
@@ -338,7 +342,9 @@ export async function startRealNode(cluster: ClusterRef, opts: RealNodeOptions =
       importImage,
       ctr,
       async restartContainerd() {
-        await stopPids([pids.containerd ?? 0], 10_000);
+        const old = pids.containerd ?? 0;
+        delete pids.containerd;
+        await stopPids([old], 10_000);
         await startContainerd();
       },
       stop,
