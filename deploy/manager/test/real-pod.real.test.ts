@@ -176,4 +176,31 @@ describe("a real pod on the real node", () => {
     const refused = await probe("outsider", OTHER_NS, { app: "outsider" }, instancePodIP, ports, false);
     expect(refused.phase, refused.output).toBe("Succeeded");
   }, 300_000);
+
+  it("a node-level containerd restart keeps the instance: same container, its data, and a working RPC", async () => {
+    const gatewayContainer = async () => {
+      const pods = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=openclaw.ai%2Fuser%3D${USER}`)).body.items;
+      return pods[0].status.containerStatuses.find((c: any) => c.name === "gateway");
+    };
+    const before = await gatewayContainer();
+    // The instance's state volume on the node's disk (provisionVolume): the gateway's own config is there.
+    const state = join(inject("clusterDataDir"), "real-pv", USER, "openclaw.json");
+    const config = readFileSync(state, "utf8");
+    await node.restartContainerd();
+    const id = before.containerID.slice("containerd://".length);
+    expect(node.ctr(["tasks", "ls"]).split("\n").find((l) => l.startsWith(id))).toMatch(/RUNNING/);
+    expect(readFileSync(state, "utf8")).toBe(config);
+    const rpc = await poll("status RPC after the containerd restart", async () => {
+      const r = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
+      return r.statusCode === 200 ? r : undefined;
+    }, 60_000, 1000);
+    expect(rpc.json()).toHaveProperty("runtimeVersion");
+    // The kubelet sees the same container after it reconnects: no restart, same ID.
+    const after = await poll("kubelet to report the gateway again", async () => {
+      const c = await gatewayContainer();
+      return c?.state?.running ? c : undefined;
+    }, 60_000, 1000);
+    expect(after.containerID).toBe(before.containerID);
+    expect(after.restartCount).toBe(before.restartCount);
+  }, 300_000);
 });
