@@ -1,5 +1,17 @@
 /** Typed models of the App API (the guide's Flutter models: User, AuthTokens, Instance, PairingRequest). */
 
+// The model and chat shapes are the shared contract's (TypeBox), imported as types only so
+// nothing of TypeBox reaches the bundle.
+export type {
+  ChatErrorCode,
+  ChatHistory,
+  ChatMessage,
+  ChatStreamEvent,
+  ModelProvider,
+  ModelSettings,
+  ModelView,
+} from "@clawbox/shared";
+
 export interface User {
   id: string;
   email: string;
@@ -41,13 +53,17 @@ export interface Subscription {
   required: boolean;
 }
 
+/** A pending DM pairing request as the Manager lists it (`GET .../pairing/list`). */
 export interface PairingRequest {
   code: string;
-  channel?: string;
-  id?: string;
-  name?: string;
-  createdAt?: string;
-  [extra: string]: unknown;
+  senderId?: string | null;
+  /** What the gateway knows of the sender: a @username or an id. */
+  senderLabel?: string | null;
+  /** The sender's display name, when the Manager knows it; preferred over the label. */
+  senderName?: string | null;
+  createdAt?: string | null;
+  expiresAt?: string | null;
+  accountId?: string;
 }
 
 export interface TelegramStatus {
