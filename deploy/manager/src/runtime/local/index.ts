@@ -319,6 +319,9 @@ export class LocalRuntime implements InstanceRuntime {
   }
 
   private async restart(l: Live): Promise<void> {
+    // At once, not after the stop: a status read right after the change must not say "running"
+    // about the processes that are about to go.
+    l.phase = "pending";
     l.generation++;
     await this.stopProcesses(l);
     await this.boot(l);
