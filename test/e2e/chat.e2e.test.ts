@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
+import { freePortBase } from "../support/free-port-base.ts";
 
-// Apart from app.e2e's ports, so a leftover of one never answers the other.
-const PORTS = { app: 27080, api: 27040, manager: 27030, instances: 27200 };
+// Apart from app.e2e's ports and outside freePortBase's range (21000-31000), where the instances go.
+const PORTS = { app: 31580, api: 31540, manager: 31530 };
 const USER_KEY = `sk-standin-${Date.now().toString(36)}`;
 const STANDIN_MODEL = "standin/echo-1";
 const password = "correct horse battery";
@@ -68,7 +69,7 @@ beforeAll(async () => {
     CLAWBOX_APP_PORT: String(PORTS.app),
     CLAWBOX_API_PORT: String(PORTS.api),
     CLAWBOX_MANAGER_PORT: String(PORTS.manager),
-    LOCAL_PORT_BASE: String(PORTS.instances),
+    LOCAL_PORT_BASE: String(await freePortBase(2)), // two users, one assistant each
     AUTH_RATE_LIMIT_PER_MINUTE: "600",
     // No operator default: a user without a model of their own has none.
     CLAWBOX_DEFAULT_MODEL_PROVIDER: "",
@@ -181,7 +182,7 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
     const reply = page.locator('[data-testid="chat-message"][data-role="assistant"][data-streaming="false"]');
     await reply.last().waitFor({ timeout: 180_000 });
     expect(await byTestId("chat-problem").count()).toBe(0);
-    expect(await reply.last().textContent()).toBe(REPLY);
+    expect(await reply.last().locator(".bubble-text").textContent()).toBe(REPLY);
     const seen = await page.evaluate(() => (window as unknown as { seenWhileStreaming: string[] }).seenWhileStreaming);
     // At least one partial state: a beginning of the reply shown before the whole of it.
     expect(seen.some((s) => s.length < REPLY.length && REPLY.startsWith(s))).toBe(true);
@@ -198,10 +199,12 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
   it("after a reload the conversation is still there (the assistant's history)", async () => {
     await page.reload();
     await byTestId("chat-thread").waitFor({ timeout: 60_000 });
-    const messages = await page.locator('[data-testid="chat-message"]').evaluateAll((els) => els.map((e) => [e.getAttribute("data-role"), e.textContent]));
-    const user = messages.findIndex(([role, text]) => role === "user" && text?.includes(MESSAGE));
-    expect(user).toBeGreaterThanOrEqual(0);
-    expect(messages.slice(user + 1).some(([role, text]) => role === "assistant" && text?.includes(REPLY))).toBe(true);
+    const messages = await page
+      .locator('[data-testid="chat-message"]')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute("data-role"), e.querySelector(".bubble-text")?.textContent ?? ""] as const));
+    const user = messages.findIndex(([role, text]) => role === "user" && text.includes(MESSAGE));
+    expect(user, JSON.stringify(messages)).toBeGreaterThanOrEqual(0);
+    expect(messages.slice(user + 1).some(([role, text]) => role === "assistant" && text === REPLY), JSON.stringify(messages)).toBe(true);
     await screenshotBoth(page, "chat-07-history");
     // The same screen in Korean.
     await page.evaluate(() => localStorage.setItem("clawbox.language", "ko"));
