@@ -8,6 +8,7 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SseParser } from "@clawbox/shared";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
@@ -21,7 +22,8 @@ const password = "correct horse battery";
 const withoutModel = `e2e-chat-nomodel-${Date.now()}@example.com`;
 const withModel = `e2e-chat-${Date.now()}@example.com`;
 const MESSAGE = "Please tell me about the weather on the moon today";
-const REPLY = `${STANDIN_REPLY_PREFIX}${MESSAGE}`;
+/** The reply as the chat showed it once it finished. */
+let shownReply = "";
 
 let standin: Awaited<ReturnType<typeof startModelStandin>>;
 let platform: StartedPlatform;
@@ -37,6 +39,17 @@ async function apiAs<T>(method: string, route: string): Promise<{ status: number
   const res = await fetch(`${platform.appUrl}/api${route}`, { method, headers: tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {} });
   const text = await res.text();
   return { status: res.status, text, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** One chat through the App API, read to the end: the error code it ended with, or "ok". */
+async function chatOutcome(message: string): Promise<string> {
+  const tokens = await page.evaluate(() => JSON.parse(localStorage.getItem("clawbox.tokens")!) as { accessToken: string });
+  const headers = { authorization: `Bearer ${tokens.accessToken}`, "content-type": "application/json" };
+  const [instance] = (await (await fetch(`${platform.appUrl}/api/instances`, { headers })).json()) as { id: string }[];
+  const res = await fetch(`${platform.appUrl}/api/instances/${instance!.id}/chat`, { method: "POST", headers, body: JSON.stringify({ message }) });
+  const events = new SseParser().feed(await res.text());
+  const last = events.at(-1);
+  return last?.event === "error" ? last.data.code : last?.event === "done" ? "ok" : `no end (${res.status})`;
 }
 
 async function signUp(email: string) {
@@ -182,17 +195,20 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
     const reply = page.locator('[data-testid="chat-message"][data-role="assistant"][data-streaming="false"]');
     await reply.last().waitFor({ timeout: 180_000 });
     expect(await byTestId("chat-problem").count()).toBe(0);
-    expect(await reply.last().locator(".bubble-text").textContent()).toBe(REPLY);
+    shownReply = (await reply.last().locator(".bubble-text").textContent()) ?? "";
+    // The stand-in echoes what reached it of the user's turn (OpenClaw adds a time stamp and
+    // runtime notes around the user's words): the chat shows exactly the model's reply.
+    const chats = standin.chats();
+    const call = chats.findLast((c) => c.lastUserMessage?.includes(MESSAGE));
+    expect(call, JSON.stringify(chats)).toBeDefined();
+    expect(shownReply.trim()).toBe(`${STANDIN_REPLY_PREFIX}${call!.lastUserMessage}`.trim());
     const seen = await page.evaluate(() => (window as unknown as { seenWhileStreaming: string[] }).seenWhileStreaming);
     // At least one partial state: a beginning of the reply shown before the whole of it.
-    expect(seen.some((s) => s.length < REPLY.length && REPLY.startsWith(s))).toBe(true);
+    expect(seen.some((s) => s.length < shownReply.length && shownReply.startsWith(s)), JSON.stringify(seen)).toBe(true);
     expect(await byTestId("chat").getAttribute("data-sending")).toBe("false");
     await screenshotBoth(page, "chat-06-chat");
 
-    // The provider got the user's message with the user's key.
-    const chats = standin.chats();
-    expect(chats.length).toBeGreaterThan(0);
-    expect(chats.some((c) => c.lastUserMessage?.includes(MESSAGE))).toBe(true);
+    // The provider was paid with the user's own key, on every call.
     expect(new Set(chats.map((c) => c.authorization))).toEqual(new Set([`Bearer ${USER_KEY}`]));
   }, 240_000);
 
@@ -204,7 +220,7 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
       .evaluateAll((els) => els.map((e) => [e.getAttribute("data-role"), e.querySelector(".bubble-text")?.textContent ?? ""] as const));
     const user = messages.findIndex(([role, text]) => role === "user" && text.includes(MESSAGE));
     expect(user, JSON.stringify(messages)).toBeGreaterThanOrEqual(0);
-    expect(messages.slice(user + 1).some(([role, text]) => role === "assistant" && text === REPLY), JSON.stringify(messages)).toBe(true);
+    expect(messages.slice(user + 1).some(([role, text]) => role === "assistant" && text.trim() === shownReply.trim()), JSON.stringify(messages)).toBe(true);
     await screenshotBoth(page, "chat-07-history");
     // The same screen in Korean.
     await page.evaluate(() => localStorage.setItem("clawbox.language", "ko"));
@@ -213,7 +229,31 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
     expect(await byTestId("nav-chat").textContent()).toContain("채팅");
     await screenshotBoth(page, "chat-08-history-ko");
     await page.evaluate(() => localStorage.setItem("clawbox.language", "en"));
-    expect(pageErrors).toEqual([]);
     expect(path()).toBe("/chat");
   });
+
+  it("a key the provider refuses: the chat says so and links to the model settings", async () => {
+    const WRONG_KEY = "sk-not-a-key-the-provider-knows";
+    await page.reload();
+    await byTestId("nav-settings").click();
+    await byTestId("model-key-saved").waitFor();
+    await page.fill('input[name="apiKey"]', WRONG_KEY);
+    await byTestId("model-save").click();
+    await byTestId("model-saved").waitFor({ timeout: 120_000 });
+    // The assistant restarts with the new key; until then it still answers with the old one.
+    await expect.poll(() => chatOutcome("Still there?"), { timeout: 360_000, interval: 3000 }).toBe("model_auth_failed");
+    await byTestId("nav-chat").click();
+    await byTestId("chat-thread").waitFor({ timeout: 60_000 });
+    await byTestId("chat-input").fill("Are you there?");
+    await byTestId("chat-send").click();
+    const problem = byTestId("chat-problem");
+    await problem.waitFor({ timeout: 120_000 });
+    expect(await problem.getAttribute("data-code")).toBe("model_auth_failed");
+    expect(await problem.textContent()).toContain("refused your API key");
+    expect(await byTestId("chat-problem-action").getAttribute("href")).toBe("/settings#model");
+    expect(standin.calls.some((c) => c.authorization === `Bearer ${WRONG_KEY}`)).toBe(true);
+    expect(await page.content()).not.toContain(WRONG_KEY);
+    await screenshotBoth(page, "chat-09-key-refused");
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
 });
