@@ -236,16 +236,24 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
     await page.fill('input[name="apiKey"]', WRONG_KEY);
     await byTestId("model-save").click();
     await byTestId("model-saved").waitFor({ timeout: 120_000 });
+    // Saving restarted the assistant with the new key (the status says so from the moment the
+    // save returns); once it runs again, the next message is the first to use that key.
+    await expect.poll(async () => (await apiAs<{ phase: string }[]>("GET", "/instances")).body[0]?.phase, { timeout: 380_000, interval: 2000 }).toBe("running");
+    const modelCalls = standin.chats().length;
     await byTestId("nav-chat").click();
-    // The assistant restarts with the new key: until then it answers with the old one, while
-    // restarting it is "not running" (then the screen may show that instead of the chat, and
-    // the next attempt waits for the chat to return). The first reply with the new key is the one to explain
-    // (OpenClaw then rests the refused key for a minute and says so in other words).
-    await expect.poll(() => sendInChat("Are you there?"), { timeout: 360_000, intervals: [3000] }).toBe("model_auth_failed");
+    await page.waitForURL("**/chat");
+    await byTestId("chat-form").waitFor({ timeout: 60_000 });
+    // "Not running" never reaches the model; anything else is the first answer with the new key.
+    let outcome = await sendInChat("Are you there?");
+    for (let i = 0; i < 20 && outcome === "instance_not_running"; i++) {
+      await page.waitForTimeout(3000);
+      outcome = await sendInChat("Are you there?");
+    }
+    expect(outcome).toBe("model_auth_failed");
+    expect(standin.chats().slice(modelCalls).map((c) => c.authorization)).toContain(`Bearer ${WRONG_KEY}`);
     const problem = byTestId("chat-problem");
     expect(await problem.textContent()).toContain("refused your API key");
     expect(await byTestId("chat-problem-action").getAttribute("href")).toBe("/settings#model");
-    expect(standin.calls.some((c) => c.authorization === `Bearer ${WRONG_KEY}`)).toBe(true);
     expect(await page.content()).not.toContain(WRONG_KEY);
     await screenshotBoth(page, "chat-09-key-refused");
     expect(pageErrors).toEqual([]);

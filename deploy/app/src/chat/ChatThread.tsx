@@ -1,26 +1,17 @@
-import { useEffect, useRef } from "react";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { ChatEntry } from "./chat-state.ts";
 
-/** The conversation, oldest first; follows the newest text as it streams in. */
+/** The conversation, oldest first. */
 export function ChatThread({ entries }: { entries: ChatEntry[] }) {
   const { t } = useI18n();
-  const endRef = useRef<HTMLDivElement>(null);
-  const last = entries.at(-1);
-  useEffect(() => {
-    endRef.current?.scrollIntoView({ block: "end" });
-  }, [entries.length, last?.text]);
 
   if (entries.length === 0) return <p className="muted chat-empty" data-testid="chat-empty">{t("chat.empty")}</p>;
   return (
-    <>
-      <ol className="chat-thread" data-testid="chat-thread" aria-live="polite">
-        {entries.map((e) => (
-          <ChatBubble key={e.key} entry={e} />
-        ))}
-      </ol>
-      <div ref={endRef} />
-    </>
+    <ol className="chat-thread" data-testid="chat-thread" aria-live="polite">
+      {entries.map((e) => (
+        <ChatBubble key={e.key} entry={e} />
+      ))}
+    </ol>
   );
 }
 

@@ -35,6 +35,8 @@ export function ModelSettingsForm({ view, onChanged }: { view: ModelView | null;
       setForm((f) => ({ ...f, apiKey: "" }));
       setSavedModel(saved.model);
       onChanged(saved);
+      // The assistant restarts with the new model: let every screen see it is not running for now.
+      void session.refreshInstance().catch(() => undefined);
     } catch (err) {
       setProblem(fieldProblemOf(err));
       throw err;
@@ -47,6 +49,7 @@ export function ModelSettingsForm({ view, onChanged }: { view: ModelView | null;
     setForm(formFromView(now));
     setSavedModel(null);
     onChanged(now);
+    void session.refreshInstance().catch(() => undefined);
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();

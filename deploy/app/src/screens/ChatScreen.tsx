@@ -5,6 +5,7 @@ import { ChatProblemNotice } from "../chat/ChatProblemNotice.tsx";
 import { ChatThread } from "../chat/ChatThread.tsx";
 import { problemFromError } from "../chat/chat-problem.ts";
 import { chatReducer, initialChat } from "../chat/chat-state.ts";
+import { useFollowTail } from "../chat/use-follow-tail.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session/context.tsx";
 import { Screen, Spinner } from "../ui/components.tsx";
@@ -27,6 +28,7 @@ function Chat({ instance }: { instance: Instance }) {
   const [state, dispatch] = useReducer(chatReducer, initialChat);
   const [historyLoaded, setHistoryLoaded] = useState(false);
   const inFlight = useRef<AbortController | null>(null);
+  const tail = useFollowTail([historyLoaded, state.entries.length, state.entries.at(-1)?.text, state.problem]);
 
   useEffect(() => {
     let live = true;
@@ -61,6 +63,7 @@ function Chat({ instance }: { instance: Instance }) {
       <div className="chat" data-testid="chat" data-sending={state.sending ? "true" : "false"}>
         {historyLoaded ? <ChatThread entries={state.entries} /> : <Spinner label={t("chat.loadingHistory")} />}
         <ChatProblemNotice problem={state.problem} />
+        <div ref={tail} className="chat-tail" />
         <ChatComposer onSend={(text) => void send(text)} busy={state.sending} disabled={!historyLoaded} />
       </div>
     </Screen>
