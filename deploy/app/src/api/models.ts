@@ -1,15 +1,18 @@
 /** Typed models of the App API (the guide's Flutter models: User, AuthTokens, Instance, PairingRequest). */
 
-// The model and chat shapes are the shared contract's (TypeBox), imported as types only so
-// nothing of TypeBox reaches the bundle.
+// The instance, pairing, model and chat shapes are the shared contract's (TypeBox), imported as
+// types only so nothing of TypeBox reaches the bundle.
 export type {
   ChatErrorCode,
   ChatHistory,
   ChatMessage,
   ChatStreamEvent,
+  InstancePhase,
+  InstanceView as Instance,
   ModelProvider,
   ModelSettings,
   ModelView,
+  PairingRequest,
 } from "@clawbox/shared";
 
 export interface User {
@@ -31,19 +34,6 @@ export interface AuthResponse {
   tokens: AuthTokens;
 }
 
-/** Phase model of the Manager, passed through by the App API unchanged. */
-export type InstancePhase = "pending" | "starting" | "running" | "error" | "unknown";
-
-export interface Instance {
-  id: string;
-  phase: InstancePhase;
-  /** Present when phase is "error". */
-  message?: string;
-  ready?: boolean;
-  createdAt?: string;
-  vnc?: { available: boolean; reason?: string };
-}
-
 export interface Subscription {
   active: boolean;
   entitlement: string | null;
@@ -51,19 +41,6 @@ export interface Subscription {
   source: string | null;
   /** false when the server runs without subscriptions: the paywall is skipped. */
   required: boolean;
-}
-
-/** A pending DM pairing request as the Manager lists it (`GET .../pairing/list`). */
-export interface PairingRequest {
-  code: string;
-  senderId?: string | null;
-  /** What the gateway knows of the sender: a @username or an id. */
-  senderLabel?: string | null;
-  /** The sender's display name, when the Manager knows it; preferred over the label. */
-  senderName?: string | null;
-  createdAt?: string | null;
-  expiresAt?: string | null;
-  accountId?: string;
 }
 
 export interface TelegramStatus {
