@@ -19,6 +19,7 @@ export async function createRuntime(config: ManagerConfig, logger: Logger, metri
     logger: logger.child({ runtime: "local" }),
     stopGraceMs: config.local.stopGraceMs,
     desktop: config.local.desktop,
+    gateway: config.gateway,
   });
   metrics.countInstancesFrom(() => runtime.list());
   return runtime;
