@@ -8,34 +8,9 @@
  *   anything else           -> 500 "Internal error" (logged with the stack, not returned)
  */
 import { type ErrorBody, HttpError } from "@clawbox/shared";
+import { type ValidationIssue, validationToHttpError } from "@clawbox/shared/contract/index";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { KubeApiError } from "./services/k8s-client.ts";
-
-interface ValidationIssue {
-  keyword: string;
-  instancePath: string;
-  params: Record<string, unknown>;
-  message?: string;
-}
-
-export function validationToHttpError(issues: ValidationIssue[], context: string | undefined): HttpError {
-  const issue = issues[0]!;
-  let field = issue.instancePath.replace(/^\//, "").replace(/\//g, ".");
-  if (issue.keyword === "required" && typeof issue.params.missingProperty === "string") {
-    field = field ? `${field}.${issue.params.missingProperty}` : issue.params.missingProperty;
-  }
-  if (issue.keyword === "additionalProperties" && typeof issue.params.additionalProperty === "string") {
-    field = field ? `${field}.${issue.params.additionalProperty}` : issue.params.additionalProperty;
-  }
-  if (!field) field = context ?? "body";
-  const message =
-    issue.keyword === "additionalProperties"
-      ? `${field} is not a known property`
-      : issue.keyword === "required"
-        ? `${field} is required`
-        : `${field} ${issue.message ?? "is invalid"}`;
-  return new HttpError(400, message, { code: "invalid_request", field, rule: issue.keyword });
-}
 
 export function kubeToHttpError(e: KubeApiError): HttpError {
   const details = { kubernetes: { status: e.status, reason: e.reason, verb: e.verb } };
