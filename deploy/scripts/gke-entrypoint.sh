@@ -73,7 +73,9 @@ start_desktop() {
   n="${DISP#:}"
   lock="/tmp/.X$n-lock"
   if [ -f "$lock" ] && ! kill -0 "$(tr -d ' ' < "$lock")" 2>/dev/null; then rm -f "$lock" "/tmp/.X11-unix/X$n"; fi
-  Xvfb "$DISP" -screen 0 "$SCREEN_SIZE" -nolisten tcp >"$LOGS/xvfb.log" 2>&1 &
+  # No TCP and no abstract socket (abstract sockets are per network namespace, i.e. shared by every
+  # process on a host): only the socket file in this instance's own /tmp.
+  Xvfb "$DISP" -screen 0 "$SCREEN_SIZE" -nolisten tcp -nolisten local >"$LOGS/xvfb.log" 2>&1 &
   XVFB_PID=$!
   DESKTOP_PIDS="$XVFB_PID"
   i=0

@@ -71,6 +71,7 @@ export const instanceStatusSchema = {
           ready: { type: "boolean" },
           restartCount: { type: "integer" },
           state: containerStateSchema,
+          lastState: containerStateSchema,
           conditions: conditionsSchema,
           createdAt: { type: "string" },
         },
@@ -79,6 +80,7 @@ export const instanceStatusSchema = {
     message: { type: "string", description: "Only when phase is error" },
     createdAt: { type: "string" },
     vnc: { type: "object", properties: { available: { type: "boolean" }, reason: { type: "string" } } },
+    isolated: { type: "boolean", description: "false: this instance runs without a sandbox (local runtime with CLAWBOX_UNSAFE_NO_SANDBOX=1)" },
   },
 } as const;
 

@@ -32,6 +32,8 @@ export interface PodStatusSummary {
   ready: boolean;
   restartCount: number;
   state: ContainerStateSummary;
+  /** How the previous run of the gateway ended (reason e.g. "OOMKilled", "Error"), after a restart. */
+  lastState?: ContainerStateSummary;
   conditions: PodConditions;
   createdAt: string;
 }
@@ -47,6 +49,11 @@ export interface InstanceStatus {
   createdAt?: string;
   /** Live browser view availability: "available" or "unavailable" with a hint (local runtime without Xvfb etc.). */
   vnc?: { available: boolean; reason?: string };
+  /**
+   * Whether the instance runs isolated from the others (Kubernetes pod, or the local runtime's
+   * sandbox). false only for a local Manager started with CLAWBOX_UNSAFE_NO_SANDBOX=1.
+   */
+  isolated?: boolean;
 }
 
 export interface InstanceResources {
