@@ -46,8 +46,8 @@ export interface ManagerConfig {
     desktop: "auto" | "off";
     /**
      * CLAWBOX_UNSAFE_NO_SANDBOX=1: run instances without their sandbox (own uid, mount view,
-     * cgroup limits, port rules) when the machine cannot provide one. Off by default: the Manager
-     * then refuses to start and names what is missing.
+     * cgroup limits, port rules), e.g. on a machine that cannot provide one. Off by default: a
+     * Manager that cannot sandbox then refuses to start and names what is missing.
      */
     unsafeNoSandbox: boolean;
     /** LOCAL_SANDBOX_UID_BASE: instance i runs as host uid/gid base+i (default 2000000, above common subuid ranges). */
@@ -59,6 +59,8 @@ export interface ManagerConfig {
     /** LOCAL_RESTART_BACKOFF_MS / LOCAL_RESTART_BACKOFF_MAX_MS: crash restart delay, doubled per crash (1 s .. 5 min). */
     restartBackoffMs: number;
     restartBackoffMaxMs: number;
+    /** LOCAL_STOP_INSTANCES_ON_EXIT=1: a Manager shutdown stops every instance (`npm start`); default: they keep running for the next Manager. */
+    stopInstancesOnExit: boolean;
   };
 }
 
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       startConcurrency: nonNegativeInt(env, "LOCAL_START_CONCURRENCY", Math.max(1, Math.floor(availableParallelism() / 2))) || 1,
       restartBackoffMs: millis(env, "LOCAL_RESTART_BACKOFF_MS", 1000),
       restartBackoffMaxMs: millis(env, "LOCAL_RESTART_BACKOFF_MAX_MS", 300_000),
+      stopInstancesOnExit: bool(env, "LOCAL_STOP_INSTANCES_ON_EXIT", false),
     },
   };
 }

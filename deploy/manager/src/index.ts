@@ -25,11 +25,7 @@ async function main(): Promise<void> {
   }
   const metrics = new ManagerMetrics();
   const runtime = await createRuntime(config, logger, metrics);
-  await runtime.start();
-  const app = await buildServer({ config, runtime, logger, metrics });
-  await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, runtime: runtime.kind }, "manager listening");
-
+  let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -38,15 +34,26 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
     try {
-      await app.close();
-      await runtime.stop();
+      await app?.close();
+      // Under `npm start` the platform owns its instances: they stop with it (by pid), also when
+      // the signal comes while saved instances are still booting. Otherwise they keep running
+      // and the next Manager re-adopts them.
+      const local = runtime as { stopAll?: () => Promise<void> };
+      if (config.local.stopInstancesOnExit && local.stopAll) await local.stopAll();
+      else await runtime.stop();
     } finally {
       clearTimeout(force);
       process.exit(0);
     }
   };
+  // Before start(): a signal during the boot of saved instances must still stop them.
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  await runtime.start();
+  if (stopping) return;
+  app = await buildServer({ config, runtime, logger, metrics });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, runtime: runtime.kind }, "manager listening");
 }
 
 main().catch((e) => {

@@ -30,6 +30,8 @@ export interface Instance {
   ready?: boolean;
   createdAt?: string;
   vnc?: { available: boolean; reason?: string };
+  /** false: the server runs assistants without a sandbox (CLAWBOX_UNSAFE_NO_SANDBOX=1). */
+  isolated?: boolean;
 }
 
 export interface Subscription {

@@ -95,6 +95,7 @@ export class PodView {
   @ApiProperty() ready: boolean;
   @ApiProperty() restartCount: number;
   @ApiProperty({ type: Object }) state: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, description: "How the previous gateway run ended (reason e.g. OOMKilled)" }) lastState?: Record<string, unknown>;
   @ApiProperty({ type: Object }) conditions: Record<string, boolean>;
   @ApiProperty() createdAt: string;
 }
@@ -107,6 +108,7 @@ export class InstanceView {
   @ApiPropertyOptional({ description: "Only when phase is error" }) message?: string;
   @ApiProperty({ type: [PodView] }) pods: PodView[];
   @ApiPropertyOptional({ type: Object }) vnc?: { available: boolean; reason?: string };
+  @ApiPropertyOptional({ description: "false: the assistant runs without a sandbox (local Manager with CLAWBOX_UNSAFE_NO_SANDBOX=1)" }) isolated?: boolean;
 }
 
 export class VncTicketView {

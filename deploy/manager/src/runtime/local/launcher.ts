@@ -41,6 +41,11 @@ export class Launcher {
 
   constructor(opts: LauncherOptions) {
     this.opts = opts;
+    if (opts.unsafeNoSandbox) {
+      opts.logger.warn("CLAWBOX_UNSAFE_NO_SANDBOX=1: instances run WITHOUT a sandbox and are not isolated from each other");
+      this.isolated = false;
+      return;
+    }
     const support = detectSandbox(opts.uidBase);
     if (support.available) {
       this.isolated = true;
@@ -48,15 +53,11 @@ export class Launcher {
       this.guard = new PortGuard(opts.portBase);
       return;
     }
-    const what = `instances cannot be sandboxed on this machine; missing: ${support.missing.join("; ")}`;
-    if (!opts.unsafeNoSandbox) {
-      throw new Error(
-        `${what}. Run the Manager as root with the Debian packages installed (${SANDBOX_INSTALL_HINT}), ` +
-          "or set CLAWBOX_UNSAFE_NO_SANDBOX=1 to run every instance unsandboxed (every assistant can then read every other one's tokens and state)",
-      );
-    }
-    opts.logger.warn({ missing: support.missing }, "CLAWBOX_UNSAFE_NO_SANDBOX=1: instances run WITHOUT a sandbox and are not isolated from each other");
-    this.isolated = false;
+    throw new Error(
+      `instances cannot be sandboxed on this machine; missing: ${support.missing.join("; ")}. ` +
+        `Run the Manager as root with the Debian packages installed (${SANDBOX_INSTALL_HINT}), ` +
+        "or set CLAWBOX_UNSAFE_NO_SANDBOX=1 to run every instance unsandboxed (every assistant can then read every other one's tokens and state)",
+    );
   }
 
   /** Follows the port block, which is unique on the host: two Managers never share a uid. */
