@@ -4,9 +4,8 @@
  * Commands "inside A" run in a fresh sandbox with A's exact policy (uid, mounts, cgroups): what a
  * shell command of A's assistant can do. Network checks stay on loopback.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +21,7 @@ const A = "sbx-alpha";
 const B = "sbx-bravo";
 
 let runtime: LocalRuntime;
-let modelServer: Server;
+let modelServer: ChildProcess;
 let modelPort = 0;
 
 async function waitFor(userId: string, ok: (s: InstanceStatus) => boolean, what: string, timeoutMs = 300_000) {
@@ -91,10 +90,14 @@ beforeAll(async () => {
   writeFileSync(join(DATA_DIR, "secrets", "manager-api-key"), API_KEY, { mode: 0o600 });
   mkdirSync(join(DATA_DIR, "api-db"), { recursive: true });
   writeFileSync(join(DATA_DIR, "api-db", "PG_VERSION"), "17\n", { mode: 0o644 });
-  // A stand-in model server on the host's loopback (an Ollama at 127.0.0.1:11434 in real life).
-  modelServer = createServer((_req, res) => res.end(JSON.stringify({ models: [] })));
-  await new Promise<void>((r) => modelServer.listen(0, "127.0.0.1", r));
-  modelPort = (modelServer.address() as { port: number }).port;
+  // A stand-in model server on the host's loopback (an Ollama at 127.0.0.1:11434 in real life),
+  // in its own process: the sandbox probes below block this one while they run.
+  modelServer = spawn(
+    process.execPath,
+    ["-e", `require("node:http").createServer((q, s) => s.end('{"models":[]}')).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  modelPort = await new Promise<number>((resolve) => modelServer.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
 
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
@@ -115,7 +118,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const u of [A, B]) await runtime?.delete(u, { preservePvc: false });
   await runtime?.stopAll();
-  modelServer?.close();
+  modelServer?.kill();
   rmSync(join(DATA_DIR, "secrets"), { recursive: true, force: true });
   rmSync(join(DATA_DIR, "api-db"), { recursive: true, force: true });
 }, 120_000);
