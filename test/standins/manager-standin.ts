@@ -52,6 +52,8 @@ export async function start(opts: { apiKey: string; phaseMs?: number; failCreate
         },
       ],
       createdAt: new Date(i.createdAt).toISOString(),
+      // As a local Manager started with CLAWBOX_UNSAFE_NO_SANDBOX=1 reports it.
+      isolated: false,
     };
   }
 

@@ -332,6 +332,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect(list.body.map((i: any) => i.id)).toEqual([id]);
       const running = await waitRunning(u.accessToken, id);
       expect(running).toMatchObject({ id, phase: "running", ready: true, pods: [expect.objectContaining({ phase: "Running", ready: true })] });
+      expect(running.isolated).toBe(false); // the app warns that this assistant is not isolated
 
       const again = await http("POST", "/instances", { token: u.accessToken });
       expect(again.status).toBe(409);
