@@ -124,11 +124,13 @@ export class LocalRuntime implements InstanceRuntime {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const s of this.live.values()) s.detach();
   }
 
   /** Stops every instance (by pid) and removes this Manager's port rules: the platform's Ctrl-C. */
   async stopAll(): Promise<void> {
-    await this.stop();
+    clearInterval(this.timer);
+    this.timer = undefined;
     await Promise.all([...this.live.values()].map((s) => s.stop()));
     this.launcher?.shutdown();
   }

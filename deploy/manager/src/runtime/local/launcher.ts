@@ -84,7 +84,13 @@ export class Launcher {
     chownEntries(join(layout.stateDir, "state"), uid);
     for (const f of [layout.tmpDir, layout.configSeedFile]) if (existsSync(f)) chownSync(f, uid, uid);
     applyLimits(this.cgroupOf(t)!, limits);
-    this.guarded.set(t.userId, { base: layout.ports.gateway, uid });
+    this.protect(t);
+  }
+
+  /** Port rules for the instance's block (also for a re-adopted instance: the table is rebuilt from this list). */
+  protect(t: LaunchTarget) {
+    if (!this.isolated) return;
+    this.guarded.set(t.userId, { base: t.layout.ports.gateway, uid: this.uidOf(t) });
     this.guard!.apply([...this.guarded.values()]);
   }
 

@@ -76,6 +76,7 @@ export class InstanceSupervisor {
       this.phase = "starting";
       this.startedAt = this.gateway!.startedAt;
       this.oomBaseline = this.deps.launcher.oomKills(this.target);
+      this.deps.launcher.protect(this.target);
       this.deps.log.info({ userId: this.record.userId, pid: this.gateway!.pid }, "re-adopted running instance");
       return;
     }
@@ -101,6 +102,14 @@ export class InstanceSupervisor {
   async stop(): Promise<void> {
     this.desired = "stop";
     await this.stopProcesses();
+  }
+
+  /** The Manager stops watching; the processes keep running for the next Manager to re-adopt. */
+  detach() {
+    this.desired = "stop";
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    this.releaseSlot?.();
   }
 
   private async stopProcesses() {
