@@ -1,4 +1,4 @@
-import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "@clawbox/shared";
@@ -80,7 +80,13 @@ export class Launcher {
     mkdirSync(layout.tmpDir, { recursive: true, mode: 0o700 });
     if (!this.isolated) return;
     const uid = this.uidOf(t);
-    for (const d of [layout.stateDir, layout.homeDir, layout.logsDir]) chownTree(d, uid);
+    // Only the instance (and root) may enter its dirs; its own dir is traverse-only, so bwrap,
+    // already running as the instance's uid, can still reach the dirs it binds.
+    chmodSync(layout.dir, 0o711);
+    for (const d of [layout.stateDir, layout.homeDir, layout.logsDir]) {
+      chownTree(d, uid);
+      chmodSync(d, 0o700);
+    }
     chownEntries(join(layout.stateDir, "state"), uid);
     for (const f of [layout.tmpDir, layout.configSeedFile]) if (existsSync(f)) chownSync(f, uid, uid);
     applyLimits(this.cgroupOf(t)!, limits);

@@ -234,6 +234,15 @@ describe("network", () => {
     for (const r of asNobody(CONNECT_SCRIPT(ports))) expect(r).toMatch(/^(ECONNRESET|ECONNREFUSED)$/);
   }, 120_000);
 
+  it("as nobody, no instance's state, home or logs can be listed", () => {
+    const dirs = [A, B].flatMap((u) => {
+      const l = runtime.layout(u)!;
+      return [l.stateDir, l.homeDir, l.logsDir];
+    });
+    const script = `const fs = require("node:fs"); console.log(JSON.stringify(${JSON.stringify(dirs)}.map((d) => { try { fs.readdirSync(d); return "listed"; } catch (e) { return e.code; } })));`;
+    expect(asNobody(script)).toEqual(dirs.map(() => "EACCES"));
+  });
+
   it("egress to a model server on the host's loopback still works from inside the sandbox", () => {
     const r = inSandbox(A, `fetch("http://127.0.0.1:${modelPort}/api/tags").then(async (r) => console.log(r.status, await r.text()), (e) => console.log(e.cause?.code ?? e.message));`);
     expect(r.out).toBe('200 {"models":[]}');
