@@ -116,7 +116,8 @@ beforeAll(async () => {
   await app.listen({ port: 0, host: "127.0.0.1" });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   for (const u of [A, B]) expect((await api("POST", "/api/instances", { userId: u })).status).toBe(201);
-  await Promise.all([waitPhase(A, ["running"]), waitPhase(B, ["running"])]);
+  // Starts go through the runtime's start queue one at a time on 2 cores: B cold-starts after A.
+  await Promise.all([waitPhase(A, ["running"], 560_000), waitPhase(B, ["running"], 560_000)]);
 });
 
 afterAll(async () => {
