@@ -81,18 +81,23 @@ export async function start(opts: ModelStandinOptions) {
   };
 }
 
-/** The text of the last user turn; content may be a string or a list of content parts. */
+/**
+ * What the person last said: the text of the last user turn, without the context blocks an
+ * agent runtime adds to user turns (OpenClaw wraps them in <<<BEGIN_..._CONTEXT>>> markers).
+ * Content may be a string or a list of content parts.
+ */
 function lastUserText(messages: Array<{ role?: string; content?: unknown }>): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== "user") continue;
-    if (typeof m.content === "string") return m.content.trim();
-    if (Array.isArray(m.content)) {
-      return m.content
-        .map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : ""))
-        .join("")
-        .trim();
-    }
+    const raw =
+      typeof m.content === "string"
+        ? m.content
+        : Array.isArray(m.content)
+          ? m.content.map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : "")).join("\n")
+          : "";
+    const text = raw.replace(/<<<BEGIN_[A-Z_]*CONTEXT>>>[\s\S]*?<<<END_[A-Z_]*CONTEXT>>>/g, "").trim();
+    if (text) return text;
   }
   return undefined;
 }

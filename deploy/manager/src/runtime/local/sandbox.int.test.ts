@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, deriveInstanceToken, type InstanceStatus } from "@clawbox/shared";
 import { cmdline } from "@clawbox/shared/proc";
 import { loadConfig } from "../../config.ts";
+import { freePortBase } from "../../../../../test/support/free-port-base.ts";
 import { LocalRuntime } from "./index.ts";
 
 const REPO = fileURLToPath(new URL("../../../../../", import.meta.url));
@@ -65,23 +66,6 @@ async function agentRpc(userId: string, method: string, params: unknown, timeout
     signal: AbortSignal.timeout(timeoutMs + 5000),
   });
   return (await r.json()) as { ok: boolean; payload?: any; error?: unknown };
-}
-
-async function freePortBase(): Promise<number> {
-  const { createServer: tcp } = await import("node:net");
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const srv = tcp();
-      srv.once("error", () => resolve(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-    });
-  const bases = Array.from({ length: 20 }, (_, i) => 24000 + i * 400);
-  const start = Math.floor(Math.random() * bases.length);
-  for (let k = 0; k < bases.length; k++) {
-    const base = bases[(start + k) % bases.length]!;
-    if ((await Promise.all([0, 11, 150, 160, 161, 200, 211, 350, 360, 361].map((o) => free(base + o)))).every(Boolean)) return base;
-  }
-  throw new Error("no free port block for the test instances");
 }
 
 beforeAll(async () => {

@@ -91,6 +91,10 @@ export class InstanceSupervisor {
 
   /** New secrets or model: a new process set on the same state (a new ReplicaSet). */
   async restart(): Promise<void> {
+    // At once, not after the stop: a status read right after the change must not say "running"
+    // about the processes that are about to go.
+    this.phase = "pending";
+    this.waiting = { reason: "ContainerCreating" };
     this.record.restartCount++;
     this.deps.persist();
     this.crashes = 0;
