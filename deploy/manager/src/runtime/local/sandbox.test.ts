@@ -13,18 +13,23 @@ const spec = {
 };
 
 describe("sandboxCommand", () => {
-  it("joins every cgroup, drops to the instance's uid with no capabilities, then runs bwrap with its own namespaces", () => {
+  it("joins every cgroup, stages the sources as root, drops to the instance's uid with no capabilities, then runs bwrap", () => {
     const { command, args } = sandboxCommand(spec, ["/bin/sh", "entry.sh"]);
     expect(command).toBe("/bin/sh");
     expect(args.slice(3, 6)).toEqual(["2", "/m/cgroup.procs", "/p/cgroup.procs"]);
+    // Sources, staged in a private mount namespace in this order: /tmp, read-only, writable.
+    const unshare = args.indexOf("unshare");
+    expect(args.slice(unshare, unshare + 5)).toEqual(["unshare", "--mount", "--propagation", "private", "--"]);
+    const staged = args.slice(unshare + 9, args.indexOf("--", unshare + 9));
+    expect(staged).toEqual(["/tmp/clawbox-abc", "/usr", "/data/instances/a/state"]);
     const setpriv = args.indexOf("setpriv");
     expect(args.slice(setpriv + 1, setpriv + 8)).toEqual(["--reuid=2000120", "--regid=2000120", "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]);
     const bwrap = args.slice(args.indexOf("bwrap"));
     for (const flag of ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--new-session"]) expect(bwrap).toContain(flag);
     const pair = (flag: string, a: string, b: string) => bwrap.some((x, i) => x === flag && bwrap[i + 1] === a && bwrap[i + 2] === b);
-    expect(pair("--bind", "/data/instances/a/state", "/data/instances/a/state")).toBe(true);
-    expect(pair("--bind", "/tmp/clawbox-abc", "/tmp")).toBe(true);
-    expect(pair("--ro-bind", "/usr", "/usr")).toBe(true);
+    expect(pair("--bind", "/run/s/0", "/tmp")).toBe(true);
+    expect(pair("--ro-bind", "/run/s/1", "/usr")).toBe(true);
+    expect(pair("--bind", "/run/s/2", "/data/instances/a/state")).toBe(true);
     expect(bwrap.slice(-3)).toEqual(["--", "/bin/sh", "entry.sh"]);
     // Nothing of the data root beyond what was named.
     expect(bwrap.filter((x) => x.startsWith("/data")).every((x) => x.startsWith("/data/instances/a/state"))).toBe(true);

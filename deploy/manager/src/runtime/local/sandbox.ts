@@ -96,8 +96,17 @@ function systemMounts(): string[] {
  * given to spawn is all the instance gets: bwrap and setpriv pass it through unchanged.
  */
 export function sandboxCommand(spec: SandboxSpec, command: string[]): { command: string; args: string[] } {
-  // Runs as root: join every cgroup of the instance, then become the instance (exec keeps the pid).
-  const join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+  // bwrap runs as the instance's uid, so it could not even reach a source whose parent dirs it
+  // may not traverse (a repo under /root, a 0700 data root). As root, in a private mount
+  // namespace that dies with the sandbox, each source is first bind-mounted under a fresh tmpfs
+  // at /run/s/<n>; bwrap binds those to the same paths as on the host.
+  // The private /tmp first: a data root under /tmp is then bound on top of it, not hidden by it.
+  const sources = [
+    { p: spec.tmpDir, ro: false, dest: "/tmp" },
+    ...spec.readOnly.filter((p) => existsSync(p)).map((p) => ({ p, ro: true })),
+    ...spec.writable.map((p) => ({ p, ro: false })),
+  ] as Array<{ p: string; ro: boolean; dest?: string }>;
+  const binds = sources.flatMap((b, i) => [b.ro ? "--ro-bind" : "--bind", `${STAGE}/${i}`, b.dest ?? b.p]);
   const bwrap = [
     "bwrap",
     "--unshare-user",
@@ -123,11 +132,7 @@ export function sandboxCommand(spec: SandboxSpec, command: string[]): { command:
     "/dev",
     "--tmpfs",
     "/dev/shm",
-    ...spec.readOnly.filter((p) => existsSync(p)).flatMap((p) => ["--ro-bind", p, p]),
-    ...spec.writable.flatMap((p) => ["--bind", p, p]),
-    "--bind",
-    spec.tmpDir,
-    "/tmp",
+    ...binds,
     "--chdir",
     spec.cwd,
     // The sandbox's own root (a tmpfs holding the mount points) is read-only too.
@@ -138,9 +143,46 @@ export function sandboxCommand(spec: SandboxSpec, command: string[]): { command:
   ];
   return {
     command: "/bin/sh",
-    args: ["-c", join, "sh", String(spec.cgroup.procsFiles.length), ...spec.cgroup.procsFiles, "setpriv", ...dropPrivileges(spec.uid), ...bwrap],
+    args: [
+      "-c",
+      JOIN_CGROUPS,
+      "sh",
+      String(spec.cgroup.procsFiles.length),
+      ...spec.cgroup.procsFiles,
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "--",
+      "/bin/sh",
+      "-c",
+      STAGE_SOURCES,
+      "sh",
+      ...sources.map((b) => b.p),
+      "--",
+      "setpriv",
+      ...dropPrivileges(spec.uid),
+      ...bwrap,
+    ],
   };
 }
+
+const STAGE = "/run/s";
+/** Runs as root: join every cgroup of the instance, then exec the rest (exec keeps the pid). */
+const JOIN_CGROUPS = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+/** Runs as root in the private mount namespace: stage the sources (args up to "--"), exec the rest. */
+const STAGE_SOURCES = [
+  `mount -t tmpfs -o mode=0755,size=64k clawbox-stage /run || exit 125`,
+  `mkdir -p ${STAGE} || exit 125`,
+  `i=0`,
+  `while [ "$1" != "--" ]; do`,
+  `  if [ -d "$1" ]; then mkdir "${STAGE}/$i"; else : > "${STAGE}/$i"; fi || exit 125`,
+  `  mount --bind "$1" "${STAGE}/$i" || exit 125`,
+  `  shift; i=$((i+1))`,
+  `done`,
+  `shift`,
+  `exec "$@"`,
+].join("\n");
 
 /**
  * Runs one command in a fresh sandbox with an instance's exact policy (uid, mounts, cgroups):
