@@ -6,9 +6,12 @@ import { detectCgroups, type CgroupVersion, type InstanceCgroup } from "./cgroup
 /**
  * The sandbox of one instance: the local counterpart of the pod's securityContext.
  *
- * A process is started as `sh (join cgroups) -> setpriv (drop to the instance's uid) -> bwrap`:
+ * A process is started as `sh (join cgroups) -> unshare -m (stage sources) -> setpriv (drop to
+ * the instance's uid) -> bwrap`:
  * - `sh` runs as root only long enough to write its own pid into the instance's cgroups, so
  *   everything the instance ever forks is inside its memory and pid limits;
+ * - in a private mount namespace, still root, the dirs to bind are bind-mounted under a fresh
+ *   tmpfs, so bwrap can reach them whatever the permissions of their parent dirs;
  * - `setpriv` switches to the instance's own host uid/gid (no supplementary groups), empties the
  *   capability bounding and inheritable sets and sets no_new_privs;
  * - `bwrap` (Debian's bubblewrap, unprivileged) gives it its own user, pid, ipc and uts
@@ -53,7 +56,7 @@ export function detectSandbox(probeUid: number): SandboxSupport {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("root (the Manager switches each instance to its own uid and sets its cgroup limits and port rules)");
   if (!which("bwrap")) missing.push(`bwrap (Debian package bubblewrap; ${SANDBOX_INSTALL_HINT})`);
-  if (!which("setpriv")) missing.push("setpriv (Debian package util-linux)");
+  for (const bin of ["setpriv", "unshare", "mount"]) if (!which(bin)) missing.push(`${bin} (Debian packages util-linux, mount)`);
   if (!which("nft")) missing.push(`nft (Debian package nftables; ${SANDBOX_INSTALL_HINT})`);
   const cg = detectCgroups();
   if ("missing" in cg) missing.push(cg.missing);
