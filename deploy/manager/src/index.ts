@@ -1,13 +1,15 @@
 /**
  * Manager entry point: load config (refuse to start on a missing/invalid value), create the
  * runtime (kubernetes or local), sync its cache, listen on :3000, and shut down gracefully on
- * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop watches/processes).
+ * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop watches/processes), exiting
+ * non-zero when stopping fails.
  */
 import { createLogger } from "@clawbox/shared";
 import { ConfigError, loadConfig } from "./config.ts";
 import { ManagerMetrics } from "./metrics.ts";
 import { createRuntime } from "./runtime/index.ts";
 import { buildServer } from "./server.ts";
+import { stopAll } from "./shutdown.ts";
 
 const logger = createLogger("openclaw-manager");
 
@@ -33,18 +35,14 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
-    try {
-      await app?.close();
-      // Under `npm start` the platform owns its instances: they stop with it (by pid), also when
-      // the signal comes while saved instances are still booting. Otherwise they keep running
-      // and the next Manager re-adopts them.
-      const local = runtime as { stopAll?: () => Promise<void> };
-      if (config.local.stopInstancesOnExit && local.stopAll) await local.stopAll();
-      else await runtime.stop();
-    } finally {
-      clearTimeout(force);
-      process.exit(0);
-    }
+    // Under `npm start` the platform owns its instances: they stop with it (by pid), also when
+    // the signal comes while saved instances are still booting. Otherwise they keep running
+    // and the next Manager re-adopts them.
+    const local = runtime as { stopAll?: () => Promise<void> };
+    const stopRuntime = config.local.stopInstancesOnExit && local.stopAll ? () => local.stopAll!() : () => runtime.stop();
+    const code = await stopAll({ server: app ?? { close: async () => undefined }, runtime: { stop: stopRuntime } }, logger);
+    clearTimeout(force);
+    process.exit(code);
   };
   // Before start(): a signal during the boot of saved instances must still stop them.
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -82,14 +82,9 @@ export class ApiClient {
   getInstance(id: string) {
     return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
   }
-  /**
-   * Restarts the gateway, keeping its data: the App API has no restart route, so this deletes
-   * the instance with its data volume preserved and creates it again (the Manager userId is
-   * derived from the account, so the new instance gets the same state back).
-   */
-  async restartInstance(id: string): Promise<Instance> {
-    await this.deleteInstance(id);
-    return this.createInstance();
+  /** Restarts the assistant in place: same instance id, its data and channels kept. */
+  restartInstance(id: string): Promise<Instance> {
+    return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
   }
   deleteInstance(id: string) {
     return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}?preservePvc=true`);

@@ -188,6 +188,17 @@ export class LocalRuntime implements InstanceRuntime {
     return this.statusOf(sup);
   }
 
+  /** A process restart that keeps the state dir (data, channels), like a rollout restart. */
+  async restart(userId: string): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    await this.settled(userId);
+    this.track(userId, sup.restart());
+    this.log.info({ userId }, "instance restarting");
+    return this.statusOf(sup);
+  }
+
   async get(userId: string): Promise<InstanceStatus | null> {
     const sup = this.live.get(userId);
     return sup ? this.statusOf(sup) : null;
