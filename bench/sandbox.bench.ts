@@ -2,7 +2,7 @@
  * What the local runtime's instance sandbox costs (issue #15): create-to-`running` and RSS of one
  * instance (sum of its processes), with the sandbox (bwrap, own uid, cgroup, port rules) and
  * without it (CLAWBOX_UNSAFE_NO_SANDBOX=1), one instance at a time, as ratios.
- *   node bench/sandbox.bench.ts          (BENCH_SANDBOX_RUNS=2 per mode)
+ *   node bench/sandbox.bench.ts          (BENCH_SANDBOX_RUNS=3 per mode)
  * Needs root and the sandbox's Debian packages. Prints plain lines and a final JSON line.
  */
 import { rmSync } from "node:fs";
@@ -14,11 +14,15 @@ import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
-const RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 2);
+const RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 3);
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 36000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => Math.round(b / 1024 / 1024);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function measure(mode: "sandbox" | "none"): Promise<{ createToRunningMs: number[]; rssBytes: number[] }> {
