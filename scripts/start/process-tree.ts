@@ -46,11 +46,15 @@ export async function stopInstanceCgroups(graceMs: number): Promise<number> {
       if (path === undefined) continue;
       const mount = controllers === "" ? "/sys/fs/cgroup" : controllers!.split(",").includes("memory") ? "/sys/fs/cgroup/memory" : null;
       if (!mount || (controllers === "" && existsSync("/sys/fs/cgroup/memory"))) continue;
-      const dir = join(mount, path);
-      if (!existsSync(dir)) continue;
-      for (const name of readdirSync(dir)) {
-        if (!name.startsWith("clawbox-")) continue;
-        for (const p of readOr(join(dir, name, "cgroup.procs")).split("\n")) if (p) out.add(Number(p));
+      // On v2 the Manager moves its group's processes into a `manager` leaf (cgroups.ts): the
+      // instances' groups are then next to that leaf.
+      const own = join(mount, path);
+      for (const dir of own.endsWith("/manager") ? [own, join(own, "..")] : [own]) {
+        if (!existsSync(dir)) continue;
+        for (const name of readdirSync(dir)) {
+          if (!name.startsWith("clawbox-")) continue;
+          for (const p of readOr(join(dir, name, "cgroup.procs")).split("\n")) if (p) out.add(Number(p));
+        }
       }
     }
     return [...out].filter((p) => isAlive(p));
