@@ -129,15 +129,17 @@ export function memoryUsage(cg: InstanceCgroup): number {
   return Number(readOr(file, "0")) || 0;
 }
 
-/** Removes the groups once empty (a group with processes cannot be removed). */
-export function removeCgroup(cg: InstanceCgroup) {
+/** Removes the groups once empty (a group with processes cannot be removed); true when all are gone. */
+export function removeCgroup(cg: InstanceCgroup): boolean {
+  let done = true;
   for (const d of cg.dirs) {
     try {
       rmdirSync(d);
-    } catch {
-      /* gone already, or still has processes */
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") done = false;
     }
   }
+  return done;
 }
 
 function readOr(file: string, fallback: string): string {

@@ -224,7 +224,7 @@ export class LocalRuntime implements InstanceRuntime {
     await this.settled(userId);
     this.live.delete(userId);
     await sup.stop();
-    this.launcher.release(sup.target);
+    await this.launcher.release(sup.target);
     removeSecrets(sup.layout.secretsFile);
     removeSecrets(sup.layout.modelSecretFile);
     if (options.preservePvc) {

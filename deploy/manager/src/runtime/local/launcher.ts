@@ -153,10 +153,11 @@ export class Launcher {
   }
 
   /** After a delete: no limits, no port rules left behind. */
-  release(t: LaunchTarget) {
-    const cg = this.cgroupOf(t);
-    if (cg) removeCgroup(cg);
+  async release(t: LaunchTarget) {
     if (this.guarded.delete(t.userId)) this.guard!.apply([...this.guarded.values()]);
+    const cg = this.cgroupOf(t);
+    // A group empties only once its last processes are reaped (zombies still count): retry a while.
+    for (let i = 0; cg && i < 50 && !removeCgroup(cg); i++) await sleep(100);
   }
 
   /** Removes this Manager's port rules (the instances keep running; a restarted Manager re-applies them). */
