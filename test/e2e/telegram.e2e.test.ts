@@ -81,7 +81,6 @@ describe("Telegram in the app, with the Bot API and model stand-ins", () => {
     await page.fill('input[name="botToken"]', BOT_TOKEN);
     await byTestId("telegram-save").click();
     await page.waitForFunction(() => document.querySelector('[data-testid="telegram-state"]')?.getAttribute("data-running") === "true", null, { timeout: 120_000, polling: 1000 });
-    expect(tg.calls.some((c) => c.method === "getUpdates" && c.status === 200)).toBe(true);
 
     // A stranger writes to the bot: the bot answers with a pairing challenge...
     tg.injectDirectMessage({ ...ALICE, text: "hello bot, are you there?" });

@@ -12,6 +12,8 @@ export async function createRuntime(config: ManagerConfig, logger: Logger, metri
     return new KubernetesRuntime({ config, logger, metrics });
   }
   const { LocalRuntime } = await import("./local/index.ts");
+  // The whole config: local settings (sandbox, limits, start queue) and the gateway settings
+  // (Telegram API root, provider endpoints) every instance gets.
   const runtime = new LocalRuntime({ config, logger: logger.child({ runtime: "local" }) });
   metrics.countInstancesFrom(() => runtime.list());
   return runtime;
