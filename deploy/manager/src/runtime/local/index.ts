@@ -132,6 +132,8 @@ export class LocalRuntime implements InstanceRuntime {
     clearInterval(this.timer);
     this.timer = undefined;
     await Promise.all([...this.live.values()].map((s) => s.stop()));
+    // No empty cgroups or port rules left behind; the next start recreates them.
+    await Promise.all([...this.live.values()].map((s) => this.launcher.release(s.target)));
     this.launcher?.shutdown();
   }
 
