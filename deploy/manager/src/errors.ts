@@ -7,7 +7,7 @@
  *   Fastify client errors   -> their 4xx (bad JSON, wrong content type, body too large)
  *   anything else           -> 500 "Internal error" (logged with the stack, not returned)
  */
-import { type ErrorBody, HttpError } from "@clawbox/shared";
+import { type ErrorBody, HttpError, USER_ID_RULE } from "@clawbox/shared";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { KubeApiError } from "./services/k8s-client.ts";
 
@@ -28,6 +28,10 @@ export function validationToHttpError(issues: ValidationIssue[], context: string
     field = field ? `${field}.${issue.params.additionalProperty}` : issue.params.additionalProperty;
   }
   if (!field) field = context ?? "body";
+  // The userId schema is the DNS-1123 rule itself: name that rule, as assertUserId does.
+  if (field === "userId" && ["pattern", "maxLength", "minLength"].includes(issue.keyword)) {
+    return new HttpError(400, USER_ID_RULE, { code: "invalid_request", field, rule: "dns1123-label" });
+  }
   const message =
     issue.keyword === "additionalProperties"
       ? `${field} is not a known property`
