@@ -45,11 +45,9 @@ export function frameworkErrorBody(err: { code?: string; statusCode?: number }):
   return { status, body: { error: STATUS_CODES[status] ?? "Bad request", code: "invalid_request" } };
 }
 
-export function frameworkErrors(
-  err: { code?: string; statusCode?: number },
-  _req: unknown,
-  reply: { code(n: number): { type(t: string): { send(b: unknown): unknown } } },
-): void {
+/** Fastify `frameworkErrors` (typed loosely: shared does not depend on Fastify). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function frameworkErrors(err: { code?: string; statusCode?: number }, _req: unknown, reply: any): void {
   const { status, body } = frameworkErrorBody(err);
   reply.code(status).type("application/json; charset=utf-8").send(body);
 }
