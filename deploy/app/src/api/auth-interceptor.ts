@@ -11,12 +11,29 @@ export interface AuthInterceptorOptions {
   refreshSkewMs?: number;
   /** Called once when the refresh token is rejected: the app sends the user to sign-in. */
   onSessionExpired?: () => void;
+  /**
+   * Runs `fn` while holding a lock shared by every tab of this origin (default: the Web Locks
+   * API, navigator.locks), so tabs sharing one stored session refresh one at a time.
+   */
+  lock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
+
+/** Web Locks when the browser has them (all current ones do); otherwise no cross-tab lock. */
+export function webLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;
+  return locks ? (locks.request(name, fn) as Promise<T>) : fn();
+}
+
+const REFRESH_LOCK = "clawbox.refresh";
 
 /**
  * The guide's AuthInterceptor: attaches the access token, refreshes it shortly BEFORE it
  * expires (so the user never sees a 401), and if the server still answers 401 (token revoked,
  * clock off) refreshes once and retries the request once. Concurrent requests share one refresh.
+ * Tabs share it too: refresh tokens are single use (a reused one ends the session), so a refresh
+ * runs under a cross-tab lock and first re-reads the shared store: if another tab already
+ * rotated the token while this one waited, this tab adopts the new tokens instead of spending
+ * the old refresh token a second time.
  */
 export class AuthInterceptor {
   private readonly opts: Required<Omit<AuthInterceptorOptions, "onSessionExpired">> & Pick<AuthInterceptorOptions, "onSessionExpired">;
@@ -29,6 +46,7 @@ export class AuthInterceptor {
       fetch: (...args) => globalThis.fetch(...args),
       now: () => Date.now(),
       refreshSkewMs: 10_000,
+      lock: webLock,
       ...options,
     };
   }
@@ -61,8 +79,19 @@ export class AuthInterceptor {
     return this.refreshing;
   }
 
-  private async doRefresh(): Promise<AuthTokens> {
-    const current = this.opts.tokens.get();
+  private doRefresh(): Promise<AuthTokens> {
+    const before = this.opts.tokens.get();
+    return this.opts.lock(REFRESH_LOCK, async () => {
+      const current = this.opts.tokens.get();
+      // Another tab refreshed while this one waited for the lock: use its tokens.
+      if (current && before && current.refreshToken !== before.refreshToken && current.accessTokenExpiresAt - this.opts.now() > this.opts.refreshSkewMs) {
+        return current;
+      }
+      return this.exchange(current);
+    });
+  }
+
+  private async exchange(current: AuthTokens | null): Promise<AuthTokens> {
     if (!current || current.refreshTokenExpiresAt <= this.opts.now()) throw this.expire();
     let res: Response;
     try {

@@ -72,7 +72,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         security,
         summary: "One instance's status: phase pending -> starting -> running, or error with message",
         params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
@@ -94,7 +94,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         summary: "Delete an instance; keeps its data volume unless preservePvc=false",
         params: userIdParams,
         querystring: deleteQuery,
-        response: { 200: deleteResultSchema, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: deleteResultSchema, ...errorResponses },
       },
     },
     async (request) => {
