@@ -84,8 +84,9 @@ export function attachVncProxy(
     const upstream = new WebSocket(deps.manager.vncUrl(row.managerUserId, ticket), protocols, { perMessageDeflate: false });
     upstream.binaryType = "nodebuffer";
     upstream.once("unexpected-response", (_r, res) => {
-      const status = res.statusCode === 503 ? 503 : 502;
-      unavailable(socket, status, `The instance's live view is not available (Manager answered ${res.statusCode})`);
+      // The Manager no longer knows the instance: the same "not found" as everywhere.
+      if (res.statusCode === 404) refuse(socket);
+      else unavailable(socket, res.statusCode === 503 ? 503 : 502, `The instance's live view is not available (Manager answered ${res.statusCode})`);
       upstream.terminate();
     });
     upstream.once("error", (e) => {
