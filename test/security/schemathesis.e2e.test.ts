@@ -39,7 +39,6 @@ beforeAll(async () => {
     CLAWBOX_DATA_DIR: dataDir,
     LOCAL_PORT_BASE: "39200",
     CLAWBOX_DESKTOP: "off",
-    PORT: "0",
     HOST: "127.0.0.1",
   });
   const logger = createLogger("manager-schemathesis", { level: "silent" });

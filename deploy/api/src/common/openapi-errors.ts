@@ -39,6 +39,8 @@ function errorsFor(path: string, secured: boolean): number[] {
   if (path.startsWith("/auth/")) codes.push(401, 409, 429, 502, 503);
   if (path.startsWith("/instances")) codes.push(402, 403, 409, 502, 503, 504);
   if (path.startsWith("/users") || path.startsWith("/subscription")) codes.push(502, 503);
+  // Webhooks authenticate with their own shared secret in Authorization.
+  if (path.startsWith("/webhooks/")) codes.push(401);
   return [...new Set(codes)].sort();
 }
 
