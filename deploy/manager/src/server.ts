@@ -14,6 +14,7 @@ import { registerAuth } from "./middleware/auth.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
+import { registerRouteDocs } from "./route-docs.ts";
 import { errorSchema, instanceStatusSchema } from "./schemas.ts";
 
 /**
@@ -66,6 +67,7 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
   app.addSchema(instanceStatusSchema);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);
+  registerRouteDocs(app);
 
   await app.register(swagger, {
     openapi: {
