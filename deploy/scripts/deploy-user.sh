@@ -28,13 +28,15 @@ The values file must not name a different userId.
 
 Environment: NAMESPACE (default openclaw), HELM and KUBECTL (default: helm and kubectl on PATH),
 CHART (default: deploy/helm/openclaw next to this script). KUBECONFIG is honoured by both tools.
-OPENCLAW_TOKEN_SECRET: when set (install/upgrade), the instance tokens are derived from it exactly
-as the Manager derives them (its OPENCLAW_TOKEN_SECRET, by default its API key), so the Manager can
-reach this instance; unset, the chart generates random tokens and keeps them across upgrades.
+OPENCLAW_TOKEN_SECRET (install/upgrade): the instance tokens are derived from it exactly as the
+Manager derives them (its OPENCLAW_TOKEN_SECRET, by default its API key), so the Manager can reach
+this instance. Only the two derived tokens reach helm (and its release record), never the secret.
+Needed unless the values file sets tokenSecret or both gatewayToken and agentToken: the chart
+makes no random tokens (they would change on every render); helm names what is missing.
 
 Examples:
-  cp deploy/helm/users/user-example.yaml deploy/helm/users/alice.yaml   # then edit userId and secrets
-  bash deploy/scripts/deploy-user.sh install alice deploy/helm/users/alice.yaml
+  cp deploy/helm/users/user-example.yaml deploy/helm/users/alice.yaml   # then edit userId, model and secrets
+  OPENCLAW_TOKEN_SECRET='<the Manager token secret>' bash deploy/scripts/deploy-user.sh install alice deploy/helm/users/alice.yaml
   bash deploy/scripts/deploy-user.sh status alice
   bash deploy/scripts/deploy-user.sh delete alice
 EOF
@@ -72,7 +74,7 @@ SELECTOR="openclaw.ai/user=$USER_ID"
 # name another user.
 resolve_values() {
   VALUES="${1:-$USERS_DIR/$USER_ID.yaml}"
-  [ -f "$VALUES" ] || die "values file '$VALUES' not found (copy deploy/helm/users/user-example.yaml and set userId and secrets)"
+  [ -f "$VALUES" ] || die "values file '$VALUES' not found (copy deploy/helm/users/user-example.yaml and set userId, model and secrets)"
   local named
   named="$(sed -n -E "s/^userId:[[:space:]]*[\"']?([^\"'[:space:]#]*)[\"']?.*$/\\1/p" "$VALUES" | head -n 1)"
   if [ -n "$named" ] && [ "$named" != "$USER_ID" ]; then

@@ -4,7 +4,8 @@
 #
 # 1. Seeds the state volume: the preinstalled WhatsApp plugin state (OPENCLAW_STATE_SEED,
 #    copied once, never over existing files) and the config from the ConfigMap
-#    (OPENCLAW_CONFIG_SEED -> OPENCLAW_CONFIG_PATH, only when missing).
+#    (OPENCLAW_CONFIG_SEED -> OPENCLAW_CONFIG_PATH when missing; on later starts the keys the
+#    platform owns are re-applied from it by apply-managed-config.mjs, the rest is kept).
 # 2. Starts the live-browser desktop when available: Xvfb, x11vnc (localhost only) and
 #    websockify + noVNC. Missing binaries only disable the browser view.
 # 3. Runs `openclaw gateway run --bind loopback --auth token` and forwards SIGTERM/SIGINT to
@@ -60,10 +61,10 @@ if [ -d "$SEED" ] && [ ! -e "$STATE/state/openclaw.sqlite" ]; then
   cp -an "$SEED/." "$STATE/" || log "warning: seeding from $SEED failed"
 fi
 CONFIG_SEED="${OPENCLAW_CONFIG_SEED:-/etc/openclaw/openclaw.json}"
-if [ ! -s "$OPENCLAW_CONFIG_PATH" ] && [ -f "$CONFIG_SEED" ]; then
-  log "seeding config from $CONFIG_SEED"
-  cp "$CONFIG_SEED" "$OPENCLAW_CONFIG_PATH" && chmod 600 "$OPENCLAW_CONFIG_PATH"
-fi
+# Seeds the config when missing; otherwise re-applies the platform's keys (model, Telegram API
+# root, gateway, logging) from the seed and keeps everything else.
+"$NODE_BIN" "$(dirname "$0")/apply-managed-config.mjs" "$CONFIG_SEED" "$OPENCLAW_CONFIG_PATH" \
+  || log "warning: could not apply the seed config $CONFIG_SEED"
 
 # --- 2. desktop -------------------------------------------------------------------------------
 DESKTOP_PIDS=""

@@ -16,6 +16,8 @@ interface Instance {
   userId: string;
   createdAt: number;
   secrets: Record<string, string>;
+  /** The model a create or PUT .../model carried (key included, for tests to inspect). */
+  model?: unknown;
   telegramToken?: string;
 }
 
@@ -77,9 +79,10 @@ export async function start(opts: { apiKey: string; phaseMs?: number; failCreate
         const secrets = (b.secrets ?? {}) as Record<string, string>;
         if (existing) {
           existing.secrets = secrets;
+          existing.model = b.model;
           return sendJson(res, 200, { ...status(existing), created: false });
         }
-        const i: Instance = { userId, createdAt: Date.now(), secrets };
+        const i: Instance = { userId, createdAt: Date.now(), secrets, ...(b.model ? { model: b.model } : {}) };
         instances.set(userId, i);
         preservedPvcs.delete(userId);
         return sendJson(res, 201, { ...status(i), created: true });
@@ -97,6 +100,10 @@ export async function start(opts: { apiKey: string; phaseMs?: number; failCreate
       instances.delete(userId);
       if (preservePvc) preservedPvcs.add(userId);
       return sendJson(res, 200, { userId, deleted: true, pvcPreserved: preservePvc });
+    }
+    if (sub === "/model" && (req.method === "PUT" || req.method === "DELETE")) {
+      i.model = req.method === "PUT" ? b : undefined;
+      return sendJson(res, 200, status(i));
     }
     const running = status(i).phase === "running";
     if (!running) return sendJson(res, 503, { error: "Instance is not running yet", code: "not_ready" });

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import { GatewayError, type GatewayClient } from "@clawbox/shared/gateway/index";
 import type { ActivityTracker } from "./activity.ts";
+import type { EventHub } from "./event-hub.ts";
 import { isWhatsAppLoginStart, whatsappReachable } from "./whatsapp-preflight.ts";
 
 /**
@@ -33,8 +34,15 @@ export async function relayCall(
   }
 }
 
-/** Serves one Manager socket: many requests in flight, answered as they complete. */
-export function serveRpcSocket(ws: WebSocket, gateway: GatewayClient, activity: ActivityTracker, defaultTimeoutMs: number) {
+/**
+ * Serves one Manager socket: many requests in flight, answered as they complete, and the
+ * gateway's chat events pushed as `{type:"event", event, payload}` frames.
+ */
+export function serveRpcSocket(ws: WebSocket, gateway: GatewayClient, activity: ActivityTracker, defaultTimeoutMs: number, events: EventHub) {
+  const unsubscribe = events.subscribe((e) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "event", event: e.event, payload: e.payload }));
+  });
+  ws.on("close", unsubscribe);
   ws.on("message", async (data) => {
     let frame: { type?: unknown; id?: unknown; method?: unknown; params?: unknown; timeoutMs?: unknown };
     try {

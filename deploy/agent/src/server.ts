@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { GatewayClient, GatewayError } from "@clawbox/shared/gateway/index";
 import { ActivityTracker } from "./activity.ts";
+import { EventHub } from "./event-hub.ts";
 import { isAuthorized } from "./auth.ts";
 import type { AgentConfig } from "./config.ts";
 import { readJson, sendJson } from "./http-util.ts";
@@ -18,11 +19,15 @@ const UNAUTHORIZED = { error: "Missing or invalid Authorization header" };
  */
 export function createAgentServer(config: AgentConfig): { server: Server; gateway: GatewayClient; activity: ActivityTracker } {
   const activity = new ActivityTracker();
+  const events = new EventHub();
   const gateway = new GatewayClient({
     url: config.gatewayUrl,
     token: config.gatewayToken,
     requestTimeoutMs: config.rpcTimeoutMs,
-    onEvent: (ev) => activity.onGatewayEvent(ev.event),
+    onEvent: (ev) => {
+      activity.onGatewayEvent(ev.event);
+      events.publish(ev);
+    },
   });
   const httpBase = new URL(config.gatewayUrl.replace(/^ws/, "http"));
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
@@ -62,7 +67,7 @@ export function createAgentServer(config: AgentConfig): { server: Server; gatewa
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/rpc") return refuse(socket, 404, "Not Found");
     if (!isAuthorized(req, config.agentToken)) return refuse(socket, 401, "Unauthorized");
-    wss.handleUpgrade(req, socket, head, (ws) => serveRpcSocket(ws, gateway, activity, config.rpcTimeoutMs));
+    wss.handleUpgrade(req, socket, head, (ws) => serveRpcSocket(ws, gateway, activity, config.rpcTimeoutMs, events));
   });
   server.on("close", () => {
     gateway.close();

@@ -15,10 +15,15 @@ import { ApiMetrics } from "./common/metrics.ts";
 import { AuthRateLimitGuard } from "./common/rate-limit.guard.ts";
 import { CONFIG, DATABASE, LOGGER } from "./common/tokens.ts";
 import { HealthController } from "./health/health.controller.ts";
+import { ChatController } from "./instances/chat.controller.ts";
+import { ChatService } from "./instances/chat.service.ts";
 import { InstancesController } from "./instances/instances.controller.ts";
 import { InstancesRepository } from "./instances/instances.repository.ts";
 import { InstancesService } from "./instances/instances.service.ts";
 import { ManagerClient } from "./manager/manager.client.ts";
+import { ModelSettingsController } from "./model/model-settings.controller.ts";
+import { ModelSettingsRepository } from "./model/model-settings.repository.ts";
+import { ModelSettingsService } from "./model/model-settings.service.ts";
 import { OpenRouterClient } from "./openrouter/openrouter.client.ts";
 import { OpenRouterKeysRepository } from "./openrouter/openrouter-keys.repository.ts";
 import { OpenRouterKeysService } from "./openrouter/openrouter-keys.service.ts";
@@ -36,7 +41,7 @@ export class AppModule {
   static forRoot(deps: { config: ApiConfig; db: Database; logger: Logger; metrics: ApiMetrics }): DynamicModule {
     return {
       module: AppModule,
-      controllers: [AuthController, UsersController, InstancesController, SubscriptionsController, HealthController],
+      controllers: [AuthController, UsersController, ModelSettingsController, InstancesController, ChatController, SubscriptionsController, HealthController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: DATABASE, useValue: deps.db },
@@ -61,6 +66,9 @@ export class AppModule {
         OpenRouterClient,
         OpenRouterKeysRepository,
         OpenRouterKeysService,
+        ModelSettingsRepository,
+        ModelSettingsService,
+        ChatService,
       ],
     };
   }

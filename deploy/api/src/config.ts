@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkModelSettings, HttpError, type ModelProvider, MODEL_PROVIDERS, type ModelSettings } from "@clawbox/shared";
 
 /**
  * The one config loader of the App API. Everything comes from the environment
@@ -36,6 +37,10 @@ export interface ApiConfig {
   openrouterManagementKey: string | undefined;
   openrouterApiUrl: string;
   openrouterKeyLimit: number;
+  /** OPENROUTER_DEFAULT_MODEL: the model a new assistant answers with on the platform's OpenRouter key. */
+  openrouterDefaultModel: string;
+  /** CLAWBOX_DEFAULT_MODEL_*: the operator's model for users who set none (self-hosted installs). */
+  defaultModel: ModelSettings | undefined;
   /** 32-byte key for AES-256-GCM of the OpenRouter keys at rest. */
   encryptionKey: Buffer;
   maxInstancesPerUser: number;
@@ -113,6 +118,27 @@ function encryptionKeyFrom(raw: string): Buffer {
   throw new ConfigError("ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)");
 }
 
+/** A documented, sensible default: capable with tools, inexpensive, served by many OpenRouter providers. */
+export const DEFAULT_OPENROUTER_MODEL = "openai/gpt-4o-mini";
+
+function defaultModelFrom(env: Env): ModelSettings | undefined {
+  const provider = str(env, "CLAWBOX_DEFAULT_MODEL_PROVIDER");
+  const model = str(env, "CLAWBOX_DEFAULT_MODEL");
+  if (!provider && !model) return undefined;
+  if (!provider || !model) throw new ConfigError("CLAWBOX_DEFAULT_MODEL_PROVIDER and CLAWBOX_DEFAULT_MODEL must be set together");
+  if (!(MODEL_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new ConfigError(`CLAWBOX_DEFAULT_MODEL_PROVIDER must be one of ${MODEL_PROVIDERS.join(", ")}, got "${provider}"`);
+  }
+  const apiKey = str(env, "CLAWBOX_DEFAULT_MODEL_API_KEY");
+  const baseUrl = str(env, "CLAWBOX_DEFAULT_MODEL_BASE_URL");
+  const settings: ModelSettings = { provider: provider as ModelProvider, model, ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}) };
+  try {
+    return checkModelSettings(settings, "CLAWBOX_DEFAULT_MODEL");
+  } catch (e) {
+    throw new ConfigError(`CLAWBOX_DEFAULT_MODEL_*: ${(e as HttpError).message}`);
+  }
+}
+
 export function loadConfig(env: Env = process.env): ApiConfig {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
   const production = nodeEnv === "production";
@@ -166,6 +192,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     openrouterManagementKey,
     openrouterApiUrl: (str(env, "OPENROUTER_API_URL") ?? "https://openrouter.ai").replace(/\/+$/, ""),
     openrouterKeyLimit: int(env, "OPENROUTER_KEY_LIMIT", 5),
+    openrouterDefaultModel: str(env, "OPENROUTER_DEFAULT_MODEL") ?? DEFAULT_OPENROUTER_MODEL,
+    defaultModel: defaultModelFrom(env),
     encryptionKey,
     maxInstancesPerUser: int(env, "MAX_INSTANCES_PER_USER", 1, 0),
     authRateLimitPerMinute: int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1),

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
-import { openrouterKeys } from "../src/db/schema.ts";
+import { modelSettings, openrouterKeys } from "../src/db/schema.ts";
 import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
+import { DEFAULT_OPENROUTER_MODEL } from "../src/config.ts";
 import { sendWebhook } from "../../../test/standins/revenuecat-standin.ts";
 import { client, createTestDatabase, secretFor, startStandins, startTestApi, type Api, type DbKind } from "./harness.ts";
 
@@ -468,8 +469,73 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
     });
   });
 
+  describe("the assistant's model (GET/PUT/DELETE /users/me/model)", () => {
+    it("stores the user's model with the key encrypted, applies it to their assistant, and never returns the key", async () => {
+      const u = await entitledUser("modeller");
+      const created = await http("POST", "/instances", { token: u.accessToken });
+      expect(created.status).toBe(201);
+      const managerUserId = managerUserIdFor(u.user.id);
+      const key = `sk-user-own-${randomBytes(12).toString("hex")}`;
+      const body = { provider: "openai-compatible", model: "llama3.1:8b", baseUrl: "http://127.0.0.1:11434/v1", apiKey: key };
+      const put = await http("PUT", "/users/me/model", { token: u.accessToken, body });
+      expect(put.status).toBe(200);
+      expect(put.body).toEqual({ provider: "openai-compatible", model: "llama3.1:8b", baseUrl: "http://127.0.0.1:11434/v1", hasApiKey: true, source: "user" });
+      expect(s.manager!.instances.get(managerUserId)!.model).toEqual(body);
+      expect((await http("GET", "/users/me/model", { token: u.accessToken })).body).toEqual(put.body);
+      const rows = await db.handle.db.select().from(modelSettings);
+      const row = rows.find((r) => r.userId === u.user.id)!;
+      expect(row.keyEncrypted).toBeTruthy();
+      expect(JSON.stringify(row)).not.toContain(key);
+
+      // Changing only the model keeps the stored key; the assistant gets both.
+      const again = await http("PUT", "/users/me/model", { token: u.accessToken, body: { ...body, apiKey: undefined, model: "qwen2.5:7b" } });
+      expect(again.body.hasApiKey).toBe(true);
+      expect(s.manager!.instances.get(managerUserId)!.model).toEqual({ ...body, model: "qwen2.5:7b" });
+
+      // Removing it falls back to the platform's OpenRouter model.
+      expect((await http("DELETE", "/users/me/model", { token: u.accessToken })).status).toBe(204);
+      expect((await http("GET", "/users/me/model", { token: u.accessToken })).body.source).toBe("openrouter");
+      expect(s.manager!.instances.get(managerUserId)!.model).toMatchObject({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL });
+      expect(responses.filter((r) => r.includes(key))).toEqual([]);
+      expect(api.logs.filter((l) => l.includes(key))).toEqual([]);
+    });
+
+    it.each([
+      [{ provider: "gemini-free", model: "x" }, "provider", "enum"],
+      [{ provider: "openai-compatible", model: "x", baseUrl: "file:///etc/passwd" }, "baseUrl", "http-url"],
+      [{ provider: "openai-compatible", model: "x", baseUrl: "http://169.254.169.254/latest" }, "baseUrl", "not-link-local"],
+      [{ provider: "openai-compatible", model: "x", baseUrl: "http://[fe80::1]/v1" }, "baseUrl", "not-link-local"],
+      [{ provider: "openai", model: "" }, "model", "minLength"],
+      [{ provider: "openai", model: "gpt", extra: 1 }, "extra", "unknown-property"],
+    ])("refuses %j with a 400 naming %s (%s), storing nothing", async (body, field, rule) => {
+      const u = await signup("badmodel");
+      const r = await http("PUT", "/users/me/model", { token: u.accessToken, body });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: "invalid_request", field, rule });
+      const rows = await db.handle.db.select().from(modelSettings);
+      expect(rows.filter((x) => x.userId === u.user.id)).toEqual([]);
+    });
+
+    it("self-hosted: without OpenRouter the operator's default applies, and without one GET says no model", async () => {
+      const none = await extraApi({ OPENROUTER_MANAGEMENT_KEY: undefined });
+      const email = `nomodel-${randomUUID().slice(0, 8)}@example.com`;
+      const u = await none.call("POST", "/auth/signup", { body: { email, password: "correct horse battery" } });
+      const r = await none.call("GET", "/users/me/model", { token: u.body.accessToken });
+      expect(r.status).toBe(404);
+      expect(r.body).toMatchObject({ code: "model_not_configured" });
+      const operator = await extraApi({
+        OPENROUTER_MANAGEMENT_KEY: undefined,
+        CLAWBOX_DEFAULT_MODEL_PROVIDER: "openai-compatible",
+        CLAWBOX_DEFAULT_MODEL: "llama3.1:8b",
+        CLAWBOX_DEFAULT_MODEL_BASE_URL: "http://127.0.0.1:11434/v1",
+      });
+      const v = await operator.call("GET", "/users/me/model", { token: u.body.accessToken });
+      expect(v.body).toEqual({ provider: "openai-compatible", model: "llama3.1:8b", baseUrl: "http://127.0.0.1:11434/v1", hasApiKey: false, source: "operator" });
+    });
+  });
+
   describe("OpenRouter keys (stand-in)", () => {
-    it("provisions a key with the first instance, passes it as OPENROUTER_API_KEY, stores it encrypted, disables it on lapse and account deletion; the key is never in a response or log line", async () => {
+    it("provisions a key with the first instance, passes it as the key of the default OpenRouter model, stores it encrypted, disables it on lapse and account deletion; the key is never in a response or log line", async () => {
       const u = await entitledUser("router");
       const created = await http("POST", "/instances", { token: u.accessToken });
       expect(created.status).toBe(201);
@@ -478,7 +544,11 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       const stored = [...s.openrouter.keys.values()].find((k) => k.name === (createCall.body as any).name)!;
       expect(stored.key).toMatch(/^sk-or-v1-/);
       const managerUserId = (createCall.body as any).name.replace(/^clawbox-/, "");
-      expect(s.manager!.instances.get(managerUserId)!.secrets).toEqual({ OPENROUTER_API_KEY: stored.key });
+      expect(s.manager!.instances.get(managerUserId)!.secrets).toEqual({});
+      expect(s.manager!.instances.get(managerUserId)!.model).toEqual({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL, apiKey: stored.key });
+      // What the user sees: the platform's model, never the key.
+      const view = await http("GET", "/users/me/model", { token: u.accessToken });
+      expect(view.body).toEqual({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL, hasApiKey: true, source: "openrouter" });
 
       // At rest: only the ciphertext and a hash.
       const rows = await db.handle.db.select().from(openrouterKeys);

@@ -7,11 +7,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGatewayConfig, deriveInstanceToken, type CreateInstanceInput } from "@clawbox/shared";
+import { buildGatewayConfig, deriveInstanceToken, gatewayConfigText, MODEL_PROVIDERS, type CreateInstanceInput, type ModelSettings } from "@clawbox/shared";
 import { loadConfig } from "../../manager/src/config.ts";
 import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/services/k8s-resource-builder.ts";
 import { diffObjectSets, type Json } from "./compare.ts";
-import { CHART_DIR, helm, parseObjects, renderArgs, type K8sObject } from "./helm.ts";
+import { parse } from "yaml";
+import { CHART_DIR, helm, parseObjects, renderArgs, USER_EXAMPLE, type K8sObject } from "./helm.ts";
 
 const MANAGED_BY = "app.kubernetes.io/managed-by";
 const TOKEN_SECRET = "chart-vs-builders-token-secret";
@@ -86,16 +87,57 @@ const tokensFor = (userId: string) => ({
   agentToken: deriveInstanceToken(TOKEN_SECRET, "agent", userId),
 });
 
+/**
+ * A model-settings case: the same model on both sides, and the operator's endpoints as the
+ * Manager's env (CLAWBOX_*) and as the chart's values (the raw env text: trailing slashes included,
+ * so both sides' trimming is compared too).
+ */
+function modelCase(
+  name: string,
+  userId: string,
+  model: ModelSettings | undefined,
+  operator: { telegramApiRoot?: string; openrouter?: string; anthropic?: string; openai?: string } = {},
+): Case {
+  const managerEnv: Record<string, string> = {};
+  const values: Record<string, unknown> = { userId, tokenSecret: TOKEN_SECRET };
+  if (operator.telegramApiRoot) {
+    managerEnv.CLAWBOX_TELEGRAM_API_ROOT = operator.telegramApiRoot;
+    values.telegram = { apiRoot: operator.telegramApiRoot };
+  }
+  const providerBaseUrls: Record<string, string> = {};
+  for (const p of ["openrouter", "anthropic", "openai"] as const) {
+    const url = operator[p];
+    if (!url) continue;
+    managerEnv[`CLAWBOX_${p.toUpperCase()}_BASE_URL`] = url;
+    providerBaseUrls[p] = url;
+  }
+  if (Object.keys(providerBaseUrls).length > 0) values.providerBaseUrls = providerBaseUrls;
+  if (model) values.model = model;
+  return { name, managerEnv, input: { userId, secrets: {}, ...(model ? { model } : {}) }, values };
+}
+
+/** The guide's values file as it is (deploy/helm/users/user-example.yaml), tokens from deploy-user.sh's secret. */
+function guideCase(): Case {
+  const example = parse(readFileSync(USER_EXAMPLE, "utf8")) as { userId: string; secrets: Record<string, string>; model: ModelSettings };
+  return {
+    name: "the guide's values file (deploy/helm/users/user-example.yaml)",
+    managerEnv: {},
+    input: { userId: example.userId, secrets: example.secrets, model: example.model },
+    values: { ...example, tokenSecret: TOKEN_SECRET },
+  };
+}
+
 const CASES: Case[] = [
   {
-    // Defaults on both sides: the guide's Helm example against a Manager with no optional env.
-    name: "defaults (the guide's values file, ingress off)",
+    // Defaults on both sides (no model) against a Manager with no optional env.
+    // Tokens from tokenSecret: the chart's HMAC (_hmac.tpl) must equal the Manager's derivation.
+    name: "defaults (no model, ingress off, tokens derived from tokenSecret)",
     managerEnv: {},
     input: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-..." } },
-    values: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-..." }, ...tokensFor("alice") },
+    values: { userId: "alice", secrets: { ANTHROPIC_API_KEY: "sk-ant-..." }, tokenSecret: TOKEN_SECRET },
   },
   {
-    name: "everything set (ingress on, image, storage, resources, secrets with characters JSON escapes differently)",
+    name: "everything set (ingress on, image, storage, resources, given tokens, secrets with characters JSON escapes differently)",
     managerEnv: {
       OPENCLAW_IMAGE_REPO: "registry.example.com/team/openclaw-gke",
       OPENCLAW_IMAGE_TAG: "2026.9.6-r3",
@@ -103,23 +145,50 @@ const CASES: Case[] = [
       OPENCLAW_DOMAIN_BASE: "claw.example.org",
       OPENCLAW_STORAGE_CLASS: "premium-rwo",
       OPENCLAW_STORAGE_SIZE: "25Gi",
+      CLAWBOX_OPENROUTER_BASE_URL: "https://llm-proxy.example.com/openrouter/api/v1",
+      CLAWBOX_TELEGRAM_API_ROOT: "https://tg.example.com/bot-api",
     },
     input: {
       userId: "u-0123456789ab",
-      secrets: { OPENROUTER_API_KEY: "sk-or-<a&b>", ANTHROPIC_API_KEY: "line1\nline2 \u2028 \"quoted\" é" },
+      // A literal backslash before "u003c" must survive the chart's undoing of Go's escapes.
+      secrets: { OPENROUTER_API_KEY: "sk-or-<a&b>", ANTHROPIC_API_KEY: "line1\nline2 \u2028 \"quoted\" é \\u003c\\\\u003e" },
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } },
+      model: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5<&>", apiKey: "sk-or-v1-<model&key>\u2029" },
     },
     values: {
       userId: "u-0123456789ab",
-      secrets: { OPENROUTER_API_KEY: "sk-or-<a&b>", ANTHROPIC_API_KEY: "line1\nline2 \u2028 \"quoted\" é" },
+      secrets: { OPENROUTER_API_KEY: "sk-or-<a&b>", ANTHROPIC_API_KEY: "line1\nline2 \u2028 \"quoted\" é \\u003c\\\\u003e" },
       image: { repository: "registry.example.com/team/openclaw-gke", tag: "2026.9.6-r3" },
       ingress: { enabled: true },
       domainBase: "claw.example.org",
       persistence: { storageClass: "premium-rwo", size: "25Gi" },
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } },
+      model: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5<&>", apiKey: "sk-or-v1-<model&key>\u2029" },
+      providerBaseUrls: { openrouter: "https://llm-proxy.example.com/openrouter/api/v1" },
+      telegram: { apiRoot: "https://tg.example.com/bot-api" },
       ...tokensFor("u-0123456789ab"),
     },
   },
+  guideCase(),
+  // Every provider, with and without a key, with and without the operator's endpoint.
+  modelCase("openrouter, key, public endpoint (no provider entry)", "m-openrouter", { provider: "openrouter", model: "openai/gpt-4o-mini", apiKey: "sk-or-1" }),
+  modelCase("openrouter, no key, endpoint override with trailing slashes", "m-openrouter-proxy", { provider: "openrouter", model: "openai/gpt-4o-mini" }, { openrouter: "http://10.0.0.5:8080/api/v1//" }),
+  modelCase("anthropic, key, endpoint override (anthropic-messages)", "m-anthropic-proxy", { provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "sk-ant-1" }, { anthropic: "https://anthropic-proxy.example.com:8443/" }),
+  modelCase("anthropic, no key, public endpoint", "m-anthropic", { provider: "anthropic", model: "claude-haiku-4-5" }),
+  modelCase("openai, key, override of another provider only (ignored)", "m-openai", { provider: "openai", model: "gpt-4.1", apiKey: "sk-openai-1" }, { anthropic: "https://anthropic-proxy.example.com", openrouter: "https://or.example.com" }),
+  modelCase("openai, no key, endpoint override on [::1]", "m-openai-proxy", { provider: "openai", model: "gpt-4.1-mini" }, { openai: "http://[::1]:4000/v1", openrouter: "https://or.example.com" }),
+  modelCase("openai-compatible with a key (custom provider)", "m-compatible", { provider: "openai-compatible", model: "meta-llama/Llama-3.1-8B", apiKey: "vllm-key", baseUrl: "https://vllm.example.com/v1/" }),
+  modelCase("openai-compatible without a key (Ollama on loopback: the no-key marker)", "m-ollama", { provider: "openai-compatible", model: "llama3.2:3b", baseUrl: "http://127.0.0.1:11434/v1" }, { openai: "https://ignored.example.com" }),
+  // The Telegram API root: a public host, and every private form isPrivateHost() knows.
+  modelCase("telegram API root on a public host", "t-public", undefined, { telegramApiRoot: "https://api.tg-mirror.example.com/" }),
+  modelCase("telegram API root on loopback", "t-loopback", undefined, { telegramApiRoot: "http://127.0.0.1:8081" }),
+  modelCase("telegram API root on localhost in capitals", "t-localhost", undefined, { telegramApiRoot: "http://LOCALHOST:8081/bot" }),
+  modelCase("telegram API root on [::1]", "t-ipv6", undefined, { telegramApiRoot: "http://[::1]:8081" }),
+  modelCase("telegram API root on a cluster service name (no dot)", "t-service", undefined, { telegramApiRoot: "http://telegram-bot-api:8081/" }),
+  modelCase("telegram API root on 10/8", "t-ten", { provider: "anthropic", model: "claude-sonnet-4-5", apiKey: "k" }, { telegramApiRoot: "http://10.1.2.3" }),
+  modelCase("telegram API root on 172.16/12", "t-172", undefined, { telegramApiRoot: "http://172.31.255.1:8081" }),
+  modelCase("telegram API root on 172.32 (public)", "t-172-public", undefined, { telegramApiRoot: "http://172.32.0.1:8081" }),
+  modelCase("telegram API root on 192.168/16", "t-192", undefined, { telegramApiRoot: "https://192.168.1.10:8443/tg" }),
 ];
 
 function managerSpec(c: Case): InstanceSpec {
@@ -162,11 +231,44 @@ describe.each(CASES)("chart vs builders: $name", (c) => {
 });
 
 describe("chart vs builders: the pieces other code relies on", () => {
-  it("seeds exactly buildGatewayConfig()'s JSON (packages/shared/src/gateway-config.ts)", async () => {
-    const chart = await renderCase(CASES[0]!);
-    const cm = chart.find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> };
+  const configText = async (c: Case) =>
+    ((await renderCase(c)).find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data["openclaw.json"];
+
+  it("seeds exactly gatewayConfigText(buildGatewayConfig())'s text (packages/shared/src/gateway-config.ts)", async () => {
     const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log" });
-    expect(cm.data["openclaw.json"]).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+    expect(await configText(CASES[0]!)).toBe(gatewayConfigText(expected));
+  });
+
+  it("seeds the model, the provider entry and the Telegram API root as buildGatewayConfig() writes them", async () => {
+    const c = CASES.find((x) => x.values.userId === "m-compatible")!;
+    const model = { provider: "openai-compatible" as const, model: "meta-llama/Llama-3.1-8B", baseUrl: "https://vllm.example.com/v1/", hasApiKey: true };
+    const expected = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log", model });
+    const text = await configText(c);
+    expect(text).toBe(gatewayConfigText(expected));
+    // The key is named, never written.
+    expect(JSON.parse(text!).models.providers.custom.apiKey).toBe("${CLAWBOX_MODEL_API_KEY}");
+    expect(text).not.toContain("vllm-key");
+    const loopback = JSON.parse((await configText(CASES.find((x) => x.values.userId === "t-loopback")!))!);
+    expect(loopback.channels.telegram).toEqual({ apiRoot: "http://127.0.0.1:8081", network: { dangerouslyAllowPrivateNetwork: true } });
+  });
+
+  it("covers every value the schema allows for the model and the operator's endpoints", () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, "values.schema.json"), "utf8"));
+    const providers = schema.definitions.model.properties.provider.enum as string[];
+    // The chart offers exactly the contract's providers (plus "" for none) ...
+    expect(providers).toEqual(["", ...MODEL_PROVIDERS]);
+    const models = CASES.map((c) => c.values.model as { provider: string; apiKey?: string } | undefined);
+    // ... and every one of them is compared with and without a key ("" by its absence).
+    expect(models.some((m) => m === undefined)).toBe(true);
+    for (const p of MODEL_PROVIDERS) {
+      expect(models.some((m) => m?.provider === p && m.apiKey), `${p} with a key`).toBe(true);
+      expect(models.some((m) => m?.provider === p && !m.apiKey), `${p} without a key`).toBe(true);
+    }
+    // Each built-in provider's endpoint override is compared while that provider is the model's.
+    for (const p of Object.keys(schema.properties.providerBaseUrls.properties)) {
+      expect(CASES.some((c) => (c.values.model as { provider?: string } | undefined)?.provider === p && (c.values.providerBaseUrls as Record<string, string> | undefined)?.[p]), p).toBe(true);
+    }
+    expect(Object.keys(schema.properties.telegram.properties)).toEqual(["apiRoot"]);
   });
 
   it("derives the same secret hash from the same tokens, so both sides roll the pod alike", async () => {
@@ -179,6 +281,21 @@ describe("chart vs builders: the pieces other code relies on", () => {
     expect(chartHash).toBe(hashOf(buildInstanceObjects(managerSpec(c))));
     const changed = { ...c, values: { ...c.values, secrets: { OPENROUTER_API_KEY: "another" } } };
     expect(hashOf(await renderCase(changed))).not.toBe(chartHash);
+  });
+
+  it("derives the same model hash, which a new model key or a new model changes", async () => {
+    const c = CASES[1]!;
+    const hashOf = (objs: unknown[]) =>
+      ((objs as Obj[]).find((o) => o.kind === "Deployment") as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } })
+        .spec.template.metadata.annotations["openclaw.ai/model-hash"];
+    const chartHash = hashOf(await renderCase(c));
+    expect(chartHash).toMatch(/^[0-9a-f]{32}$/);
+    expect(chartHash).toBe(hashOf(buildInstanceObjects(managerSpec(c))));
+    const model = c.values.model as ModelSettings;
+    const newKey = { ...c, values: { ...c.values, model: { ...model, apiKey: "rotated" } } };
+    const newModel = { ...c, values: { ...c.values, model: { ...model, model: "openai/gpt-4o" } } };
+    const hashes = new Set([chartHash, hashOf(await renderCase(newKey)), hashOf(await renderCase(newModel))]);
+    expect(hashes.size).toBe(3);
   });
 });
 
@@ -235,6 +352,15 @@ describe("the comparison can fail", () => {
     expect(diff).toContain("ManagedCertificate/u-0123456789ab-openclaw: only in chart");
     const otherTokens = buildInstanceObjects({ ...managerSpec(c), tokens: { gateway: "other", agent: "other" } });
     expect(compare(chart, otherTokens).some((d) => d.startsWith("Secret/u-0123456789ab-openclaw: data.OPENCLAW_GATEWAY_TOKEN"))).toBe(true);
+  });
+
+  it("reports a model the builders got and the chart did not: config, model Secret and model hash", async () => {
+    const chart = await renderCase(c);
+    const spec = managerSpec(c);
+    const diff = compare(chart, buildInstanceObjects({ ...spec, model: { ...spec.model!, model: "openai/gpt-4o", apiKey: "another-key" } }));
+    expect(diff.filter((d) => d.startsWith("ConfigMap/u-0123456789ab-openclaw: data.openclaw.json"))).toHaveLength(1);
+    expect(diff.filter((d) => d.startsWith("Secret/u-0123456789ab-openclaw-model: data.OPENROUTER_API_KEY"))).toHaveLength(1);
+    expect(diff.filter((d) => d.startsWith("Deployment/u-0123456789ab-openclaw: spec.template.metadata.annotations.openclaw.ai/model-hash"))).toHaveLength(1);
   });
 
   it("refuses a managed-by label other than the allowed values", async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { deriveInstanceToken } from "@clawbox/shared";
 import { kubectl as kubectlIn } from "../../../test/cluster/cluster.ts";
 import { DEPLOY_USER, REPO_ROOT, USER_EXAMPLE } from "./helm.ts";
 
@@ -13,12 +14,15 @@ import { DEPLOY_USER, REPO_ROOT, USER_EXAMPLE } from "./helm.ts";
 // the shared openclaw namespace never see these objects, and the other way round.
 const NS = "deploy-user-test";
 const kubeconfig = inject("kubeconfig");
+// The chart makes no random tokens: deploy-user.sh derives them from this, as the Manager would.
+const TOKEN_SECRET = "deploy-user-int-token-secret";
 const env = {
   ...process.env,
   KUBECONFIG: kubeconfig,
   HELM: inject("helmPath"),
   KUBECTL: inject("kubectlPath"),
   NAMESPACE: NS,
+  OPENCLAW_TOKEN_SECRET: TOKEN_SECRET,
 };
 const kubectl = (args: string[], input?: string) => kubectlIn(kubeconfig, args, input);
 
@@ -129,6 +133,7 @@ describe("deploy-user.sh on the test cluster", () => {
         "NetworkPolicy/alice-openclaw",
         "PersistentVolumeClaim/alice-openclaw-data",
         "Secret/alice-openclaw",
+        "Secret/alice-openclaw-model",
         "Service/alice-openclaw",
       ].sort(),
     );
@@ -136,10 +141,11 @@ describe("deploy-user.sh on the test cluster", () => {
     expect(pod.metadata.name).toMatch(/^alice-openclaw-/);
     const pvc = labelled("alice").find((i) => i.kind === "PersistentVolumeClaim")!;
     pvcUid = pvc.metadata.uid;
-    const secret = labelled("alice").find((i) => i.kind === "Secret")!;
+    const secret = labelled("alice").find((i) => i.kind === "Secret" && i.metadata.name === "alice-openclaw")!;
     gatewayToken = Buffer.from(secret.data!.OPENCLAW_GATEWAY_TOKEN!, "base64").toString();
-    expect(gatewayToken).toMatch(/^[A-Za-z0-9]{43}$/);
-    expect(Buffer.from(secret.data!.ANTHROPIC_API_KEY!, "base64").toString()).toBe("sk-ant-test-alice");
+    expect(gatewayToken).toBe(deriveInstanceToken(TOKEN_SECRET, "gateway", "alice"));
+    const modelSecret = labelled("alice").find((i) => i.kind === "Secret" && i.metadata.name === "alice-openclaw-model")!;
+    expect(Buffer.from(modelSecret.data!.ANTHROPIC_API_KEY!, "base64").toString()).toBe("sk-ant-test-alice");
   });
 
   it("status shows the release and the Ready pod", () => {
@@ -151,10 +157,10 @@ describe("deploy-user.sh on the test cluster", () => {
     expect(r.stdout).toMatch(/persistentvolumeclaim\/alice-openclaw-data\s+Bound/);
   });
 
-  it("upgrade keeps the generated tokens (looked up from the Secret)", () => {
+  it("upgrade keeps the tokens (derived again from the same secret)", () => {
     const r = deployUser("upgrade", "alice", values, "--set", "image.tag=v2");
     expect(r.status).toBe(0);
-    const secret = labelled("alice").find((i) => i.kind === "Secret")!;
+    const secret = labelled("alice").find((i) => i.kind === "Secret" && i.metadata.name === "alice-openclaw")!;
     expect(Buffer.from(secret.data!.OPENCLAW_GATEWAY_TOKEN!, "base64").toString()).toBe(gatewayToken);
   });
 

@@ -30,9 +30,9 @@ function deployUser(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const secretOf = (stdout: string) => {
+const secretOf = (stdout: string, name = "alice-openclaw") => {
   const manifest = stdout.slice(stdout.indexOf("MANIFEST:") + "MANIFEST:".length, stdout.indexOf("NOTES:"));
-  const secret = parseObjects(manifest).find((o) => o.kind === "Secret") as unknown as { data: Record<string, string> };
+  const secret = parseObjects(manifest).find((o) => o.kind === "Secret" && o.metadata.name === name) as unknown as { data: Record<string, string> };
   return Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
 };
 
@@ -83,15 +83,19 @@ describe("deploy-user.sh arguments", () => {
 });
 
 describe("deploy-user.sh install (client-side dry run)", () => {
-  it("installs release <user>-openclaw with the values file's secrets and random tokens", () => {
-    const r = deployUser(["install", "alice", values, "--dry-run=client"]);
+  it("installs release <user>-openclaw with the values file's model key in the model Secret", () => {
+    const r = deployUser(["install", "alice", values, "--dry-run=client"], { OPENCLAW_TOKEN_SECRET: "s" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("NAME: alice-openclaw");
     expect(r.stdout).toContain("NAMESPACE: openclaw");
-    const secret = secretOf(r.stdout);
-    expect(secret.ANTHROPIC_API_KEY).toBe("sk-ant-...");
-    expect(secret.OPENCLAW_GATEWAY_TOKEN).toMatch(/^[A-Za-z0-9]{43}$/);
+    expect(secretOf(r.stdout, "alice-openclaw-model")).toEqual({ ANTHROPIC_API_KEY: "sk-ant-..." });
+  });
+
+  it("refuses an install with no token source, helm naming tokenSecret (no random tokens any more)", () => {
+    const r = deployUser(["install", "alice", values, "--dry-run=client"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("missing property 'tokenSecret'");
   });
 
   it("derives the tokens like the Manager when OPENCLAW_TOKEN_SECRET is set", () => {
@@ -109,7 +113,7 @@ describe("deploy-user.sh install (client-side dry run)", () => {
   it("passes the chart's schema errors through with a non-zero exit", () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "userId: alice\npersistence:\n  size: lots\n");
-    const r = deployUser(["install", "alice", bad, "--dry-run=client"]);
+    const r = deployUser(["install", "alice", bad, "--dry-run=client"], { OPENCLAW_TOKEN_SECRET: "s" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/\/persistence\/size/);
   });

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ProviderBaseUrls } from "@clawbox/shared";
 
 export type RuntimeKind = "kubernetes" | "local";
 
@@ -16,6 +17,13 @@ export interface ManagerConfig {
   /** OPENCLAW_TOKEN_SECRET: HMAC key of the per-instance tokens (default: the API key). */
   tokenSecret: string;
   runtime: RuntimeKind;
+  /** Settings every instance's gateway gets, in both runtimes. */
+  gateway: {
+    /** CLAWBOX_TELEGRAM_API_ROOT: Telegram Bot API root (a self-hosted Bot API server); empty = api.telegram.org. */
+    telegramApiRoot?: string;
+    /** CLAWBOX_{OPENROUTER,ANTHROPIC,OPENAI}_BASE_URL: endpoints of the built-in model providers (a company proxy). */
+    providerBaseUrls: ProviderBaseUrls;
+  };
   kubernetes: {
     namespace: string;
     imageRepo: string;
@@ -85,6 +93,19 @@ function nonNegativeInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function httpUrl(env: Env, name: string): string | undefined {
+  const v = str(env, name, "");
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got ${JSON.stringify(v)}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new ConfigError(name, `must be an http(s) URL, got ${JSON.stringify(v)}`);
+  return v.replace(/\/+$/, "");
+}
+
 function desktopMode(env: Env): "auto" | "off" {
   const v = str(env, "CLAWBOX_DESKTOP", "auto");
   if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
@@ -118,6 +139,15 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
     apiKey,
     tokenSecret: str(env, "OPENCLAW_TOKEN_SECRET", apiKey),
     runtime,
+    gateway: {
+      telegramApiRoot: httpUrl(env, "CLAWBOX_TELEGRAM_API_ROOT"),
+      providerBaseUrls: Object.fromEntries(
+        (["openrouter", "anthropic", "openai"] as const).flatMap((p) => {
+          const url = httpUrl(env, `CLAWBOX_${p.toUpperCase()}_BASE_URL`);
+          return url ? [[p, url]] : [];
+        }),
+      ),
+    },
     kubernetes: {
       namespace,
       imageRepo: str(env, "OPENCLAW_IMAGE_REPO", DEFAULT_IMAGE_REPO),
@@ -132,7 +162,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),
       portBase,
       stopGraceMs: millis(env, "LOCAL_STOP_GRACE_MS", 30_000),
-      desktop: str(env, "CLAWBOX_DESKTOP", "auto") === "off" ? "off" : "auto",
+      desktop: desktopMode(env),
     },
   };
 }

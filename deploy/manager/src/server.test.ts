@@ -81,7 +81,7 @@ describe("validation before any Kubernetes call", () => {
     [{ userId: 42 }, "userId", "type"],
     [{ userId: "alice", secrets: { A: 1 } }, "secrets.A", "type"],
     [{ userId: "alice", secrets: "x" }, "secrets", "type"],
-    [{ userId: "alice", extra: true }, "extra", "additionalProperties"],
+    [{ userId: "alice", extra: true }, "extra", "unknown-property"],
     [{ userId: "alice", imageTag: "bad tag" }, "imageTag", "pattern"],
     [{ userId: "alice", resources: { limits: { memory: "2 GB" } } }, "resources.limits.memory", "pattern"],
     [{ userId: "alice", resources: { requests: { memory: "3Gi" } } }, "resources.requests.memory", "request-not-above-limit"],

@@ -6,6 +6,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
+import { CONTRACT_SCHEMAS } from "@clawbox/shared/contract/index";
 import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { clientErrorHandler, frameworkErrors } from "@clawbox/shared";
@@ -29,6 +30,7 @@ function validatorCompiler() {
   for (const ajv of [body, text]) {
     ajv.addSchema(errorSchema);
     ajv.addSchema(instanceStatusSchema);
+    for (const s of CONTRACT_SCHEMAS) ajv.addSchema(s);
   }
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
 }
@@ -65,6 +67,7 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
   app.setValidatorCompiler(validatorCompiler());
   app.addSchema(errorSchema);
   app.addSchema(instanceStatusSchema);
+  for (const s of CONTRACT_SCHEMAS) app.addSchema(s);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);
   registerRouteDocs(app);

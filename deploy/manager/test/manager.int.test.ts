@@ -149,11 +149,62 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
     const after = await m.metrics.registry.metrics();
     const delta = (labels: Record<string, string>) =>
       counterSum(after, "openclaw_manager_apiserver_requests_total", labels) - counterSum(before, "openclaw_manager_apiserver_requests_total", labels);
-    expect(delta({ verb: "apply" })).toBe(6);
+    expect(delta({ verb: "apply" })).toBe(7);
     expect(delta({ verb: "get" })).toBe(0);
     expect(delta({ verb: "list" })).toBe(0);
     // Watches may be re-opened in the background (timeouts); a create opens none itself.
     await waitPhase(userId, "running");
+  });
+
+  it("puts the model's key only in the model Secret and the model in the ConfigMap; a model change rolls the pod", async () => {
+    const userId = uid("model");
+    await provisionVolume(admin, userId);
+    const names = instanceNames(userId);
+    const key = "sk-or-v1-model-int-SECRET";
+    const created = await post({ userId, model: { provider: "openrouter", model: "openai/gpt-4o-mini", apiKey: key } });
+    expect(created.status, created.raw).toBe(201);
+    expect(created.raw).not.toContain(key);
+    const modelSecret = await readObject(admin, `${ns}/secrets/${names.modelSecret}`);
+    expect(Object.keys(modelSecret.data)).toEqual(["OPENROUTER_API_KEY"]);
+    expect(Buffer.from(modelSecret.data.OPENROUTER_API_KEY, "base64").toString()).toBe(key);
+    const secret = await readObject(admin, `${ns}/secrets/${names.secret}`);
+    expect(Object.keys(secret.data).sort()).toEqual(["CLAWBOX_AGENT_TOKEN", "OPENCLAW_GATEWAY_TOKEN"]);
+    const cm = await readObject(admin, `${ns}/configmaps/${names.configMap}`);
+    const config = JSON.parse(cm.data["openclaw.json"]);
+    expect(config.agents.defaults.model.primary).toBe("openrouter/openai/gpt-4o-mini");
+    expect(cm.data["openclaw.json"]).not.toContain(key);
+    const d1 = await readObject(admin, `${apps}/deployments/${names.deployment}`);
+    expect(d1.spec.template.spec.containers[0].envFrom).toContainEqual({ secretRef: { name: names.modelSecret } });
+    await waitPhase(userId, "running");
+
+    const put = await m.app.inject({
+      method: "PUT",
+      url: `/api/instances/${userId}/model`,
+      headers: auth,
+      payload: { provider: "openai-compatible", model: "llama3.1:8b", baseUrl: "http://models.example.test:11434/v1", apiKey: "sk-second-SECRET" },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.body).not.toContain("sk-second-SECRET");
+    const modelSecret2 = await readObject(admin, `${ns}/secrets/${names.modelSecret}`);
+    expect(Object.keys(modelSecret2.data)).toEqual(["CLAWBOX_MODEL_API_KEY"]);
+    const config2 = JSON.parse((await readObject(admin, `${ns}/configmaps/${names.configMap}`)).data["openclaw.json"]);
+    expect(config2.agents.defaults.model.primary).toBe("custom/llama3.1:8b");
+    expect(config2.models.providers.custom).toMatchObject({ baseUrl: "http://models.example.test:11434/v1", apiKey: "${CLAWBOX_MODEL_API_KEY}" });
+    const d2 = await readObject(admin, `${apps}/deployments/${names.deployment}`);
+    const hash = (d: any) => d.spec.template.metadata.annotations["openclaw.ai/model-hash"];
+    expect(hash(d2)).not.toBe(hash(d1));
+    // Only the annotation changed: the create's image and resources are as they were.
+    expect(d2.spec.template.spec.containers[0].image).toBe(d1.spec.template.spec.containers[0].image);
+    expect(d2.spec.template.spec.containers[0].resources).toEqual(d1.spec.template.spec.containers[0].resources);
+    expect(d2.metadata.generation).toBe(d1.metadata.generation + 1);
+
+    const bad = await m.app.inject({ method: "PUT", url: `/api/instances/${userId}/model`, headers: auth, payload: { provider: "openai-compatible", model: "x", baseUrl: "http://169.254.169.254/" } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: "baseUrl", rule: "not-link-local" });
+    expect((await readObject(admin, `${apps}/deployments/${names.deployment}`)).metadata.generation).toBe(d2.metadata.generation);
+
+    expect((await del(userId, "?preservePvc=false")).status).toBe(200);
+    expect(await readObject(admin, `${ns}/secrets/${names.modelSecret}`)).toBeNull();
   });
 
   it("gives two concurrent POSTs for one user one instance (one 201, one 200)", async () => {

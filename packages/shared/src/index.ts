@@ -8,3 +8,5 @@ export * from "./vnc-ticket.ts";
 export * from "./tokens.ts";
 export * from "./gateway-config.ts";
 export * from "./gateway/index.ts";
+export * from "./gateway-model-config.ts";
+export * from "./contract/index.ts";

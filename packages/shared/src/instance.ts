@@ -1,3 +1,5 @@
+import type { ModelSettings } from "./contract/model.ts";
+
 /**
  * The instance model every runtime reports, exactly as the deployment guide shows
  * `GET /api/instances/:userId` (phase model: pending -> starting -> running | error | unknown).
@@ -59,6 +61,8 @@ export interface CreateInstanceInput {
   secrets?: Record<string, string>;
   resources?: InstanceResources;
   imageTag?: string;
+  /** The assistant's model; its key goes only into the instance's model Secret / secret store. */
+  model?: ModelSettings;
 }
 
 export interface DeleteInstanceResult {

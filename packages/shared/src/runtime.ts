@@ -1,3 +1,4 @@
+import type { ModelSettings } from "./contract/model.ts";
 import type { CreateInstanceInput, DeleteInstanceResult, InstanceEndpoint, InstanceStatus } from "./instance.ts";
 
 /**
@@ -16,6 +17,11 @@ export interface InstanceRuntime {
   get(userId: string): Promise<InstanceStatus | null>;
   list(): Promise<InstanceStatus[]>;
   delete(userId: string, options: { preservePvc: boolean }): Promise<DeleteInstanceResult | null>;
+  /**
+   * Changes the assistant's model (null: none) by a restart that keeps all state: the key is an
+   * env variable, read only at process start. Null if the user has no instance.
+   */
+  setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null>;
   /** Where the agent and VNC of a running instance are; null if the user has no instance. */
   endpoint(userId: string): Promise<InstanceEndpoint | null>;
 }

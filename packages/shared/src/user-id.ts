@@ -46,5 +46,7 @@ export function instanceNames(userId: string) {
     ingress: base,
     managedCertificate: base,
     pvc: `${base}-data`,
+    /** The model provider key, apart from the rest so a model change touches nothing else. */
+    modelSecret: `${base}-model`,
   };
 }

@@ -1,6 +1,6 @@
 import { spawnSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
@@ -66,12 +66,15 @@ export function runSchemathesis(
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
   for (const e of opts.exclude ?? []) args.push("--exclude-path-regex", e);
   return new Promise((resolve) => {
-    const child = spawn(st, args, { env: { ...process.env, NO_COLOR: "1", SCHEMATHESIS_TELEMETRY: "false" } });
+    // Its working files (.schemathesis/ cache) go to a scratch dir, never into the repo.
+    const cwd = mkdtempSync(join(tmpdir(), "clawbox-schemathesis-run-"));
+    const child = spawn(st, args, { cwd, env: { ...process.env, NO_COLOR: "1", SCHEMATHESIS_TELEMETRY: "false" } });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     child.on("close", (code) => {
       const m = /(\d+)\s+generated/.exec(output);
+      rmSync(cwd, { recursive: true, force: true });
       resolve({ exitCode: code ?? 1, output, cases: m ? Number(m[1]) : 0 });
     });
   });

@@ -93,8 +93,23 @@ export const subscriptions = pgTable(
   },
 );
 
+/** A user's own model for their assistant (Settings > Assistant's model); the key only encrypted. */
+export const modelSettings = pgTable("model_settings", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** openrouter | anthropic | openai | openai-compatible */
+  provider: text("provider").notNull(),
+  model: text("model").notNull(),
+  baseUrl: text("base_url"),
+  /** AES-256-GCM like openrouter_keys.key_encrypted, bound to the user id; null: no key. */
+  keyEncrypted: text("key_encrypted"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type InstanceRow = typeof instances.$inferSelect;
 export type OpenrouterKeyRow = typeof openrouterKeys.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type ModelSettingsRow = typeof modelSettings.$inferSelect;

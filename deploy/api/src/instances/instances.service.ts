@@ -5,7 +5,7 @@ import type { InstanceRow } from "../db/schema.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
 import { ManagerClient, type ManagerCall } from "../manager/manager.client.ts";
 import { managerUserIdFor } from "../manager/manager-user-id.ts";
-import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
+import { ModelSettingsService } from "../model/model-settings.service.ts";
 import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
 import type { InstanceView, VncTicketView } from "./dto/instances.dto.ts";
 import { InstancesRepository } from "./instances.repository.ts";
@@ -27,7 +27,7 @@ export class InstancesService {
     private readonly instances: InstancesRepository,
     private readonly manager: ManagerClient,
     private readonly subscriptions: SubscriptionsService,
-    private readonly openrouter: OpenRouterKeysService,
+    private readonly models: ModelSettingsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -65,9 +65,9 @@ export class InstancesService {
     }
     const row = inserted.row;
     try {
-      const secrets = await this.openrouter.secretsFor(ownerId, managerUserId);
-      const status = await this.manager.create(managerUserId, secrets);
-      this.logger.info({ userId: ownerId, instanceId: row.id, managerUserId }, "instance created");
+      const model = await this.models.effective(ownerId, managerUserId);
+      const status = await this.manager.create(managerUserId, {}, model?.settings);
+      this.logger.info({ userId: ownerId, instanceId: row.id, managerUserId, modelSource: model?.source ?? null }, "instance created");
       return view(row, status);
     } catch (e) {
       await this.instances.delete(row.id);
@@ -78,6 +78,14 @@ export class InstancesService {
       this.logger.warn({ userId: ownerId, instanceId: row.id, status: (e as HttpError).status }, "instance create failed, rolled back");
       throw e;
     }
+  }
+
+  /** After a model change: every instance of the owner restarts with the model now in effect. */
+  async applyModel(ownerId: string): Promise<void> {
+    const rows = await this.instances.listByOwner(ownerId);
+    if (rows.length === 0) return;
+    const model = await this.models.effective(ownerId, rows[0]!.managerUserId);
+    for (const row of rows) await this.manager.setModel(row.managerUserId, model?.settings ?? null);
   }
 
   async delete(ownerId: string, id: string, preservePvc: boolean) {

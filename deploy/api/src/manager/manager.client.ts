@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type InstanceStatus, type Logger } from "@clawbox/shared";
+import { HttpError, type InstanceStatus, type Logger, type ModelSettings } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import { ApiMetrics } from "../common/metrics.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -28,8 +28,52 @@ export class ManagerClient {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  create(userId: string, secrets: Record<string, string>): Promise<InstanceStatus & { created?: boolean }> {
-    return this.request("create", "POST", "/api/instances", { body: { userId, secrets } });
+  create(userId: string, secrets: Record<string, string>, model?: ModelSettings): Promise<InstanceStatus & { created?: boolean }> {
+    return this.request("create", "POST", "/api/instances", { body: { userId, secrets, ...(model ? { model } : {}) } });
+  }
+
+  /** The instance restarts with the new model, keeping its data; null when the Manager has no such instance. */
+  async setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null> {
+    const path = `/api/instances/${encodeURIComponent(userId)}/model`;
+    try {
+      return model
+        ? await this.request<InstanceStatus>("model.set", "PUT", path, { body: model, timeoutMs: Math.max(this.config.managerTimeoutMs, 90_000) })
+        : await this.request<InstanceStatus>("model.clear", "DELETE", path, { timeoutMs: Math.max(this.config.managerTimeoutMs, 90_000) });
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * A streaming call (the chat's text/event-stream): the open Response, for the caller to pipe.
+   * Failures before the stream starts are the usual HttpErrors. `signal` ends it (client gone).
+   */
+  async stream(userId: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+    const url = `${this.config.managerUrl}/api/instances/${encodeURIComponent(userId)}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.config.managerApiKey}`, "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (e) {
+      this.metrics.managerCalls.inc({ operation: "chat", outcome: "unreachable" });
+      this.logger.warn({ operation: "chat", err: (e as Error)?.message }, "manager call failed");
+      throw new HttpError(503, "The instance manager is unreachable", { code: "manager_unreachable" });
+    }
+    this.metrics.managerCalls.inc({ operation: "chat", outcome: String(res.status) });
+    if (!res.ok) {
+      const e = (await res.json().catch(() => ({}))) as { error?: string; code?: string; field?: string; rule?: string };
+      throw new HttpError(res.status === 401 || res.status === 403 ? 502 : res.status, e.error ?? `Manager answered ${res.status}`, {
+        code: e.code,
+        field: e.field,
+        rule: e.rule,
+      });
+    }
+    return res;
   }
 
   /** null when the Manager does not know the instance (404). */

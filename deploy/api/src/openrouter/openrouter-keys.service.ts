@@ -9,7 +9,7 @@ import { OpenRouterKeysRepository } from "./openrouter-keys.repository.ts";
 
 /**
  * One OpenRouter key per user (created with the first instance, credit limit
- * OPENROUTER_KEY_LIMIT), handed to the Manager as the instance secret OPENROUTER_API_KEY,
+ * OPENROUTER_KEY_LIMIT), handed to the Manager as the key of the instance's OpenRouter model,
  * stored only encrypted, disabled when the account goes or the subscription lapses.
  */
 @Injectable()
@@ -25,9 +25,9 @@ export class OpenRouterKeysService {
     return this.client.enabled;
   }
 
-  /** Instance secrets for this user: {OPENROUTER_API_KEY} when key management is on. */
-  async secretsFor(userId: string, label: string): Promise<Record<string, string>> {
-    if (!this.enabled) return {};
+  /** The user's OpenRouter key, created on first use, enabled again if it was switched off. */
+  async keyFor(userId: string, label: string): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
     let row = await this.keys.findByUser(userId);
     if (!row) {
       const created = await this.client.createKey(`clawbox-${label}`, this.config.openrouterKeyLimit);
@@ -47,7 +47,14 @@ export class OpenRouterKeysService {
       }
     }
     if (row.state !== "active") await this.enable(userId);
-    return { OPENROUTER_API_KEY: decryptSecret(this.config.encryptionKey, row.keyEncrypted, userId) };
+    return decryptSecret(this.config.encryptionKey, row.keyEncrypted, userId);
+  }
+
+  /** The key if one was created already (never creates one). */
+  async existingKey(userId: string): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
+    const row = await this.keys.findByUser(userId);
+    return row ? decryptSecret(this.config.encryptionKey, row.keyEncrypted, userId) : undefined;
   }
 
   async disable(userId: string, reason: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { RpcConnection, type InstanceEndpoint } from "@clawbox/shared";
+import { RpcConnection, type InstanceEndpoint, type RpcFrameEvent } from "@clawbox/shared";
 
 /**
  * One persistent WebSocket per instance from the Manager to its pod agent (`GET /rpc`), reused
@@ -7,6 +7,18 @@ import { RpcConnection, type InstanceEndpoint } from "@clawbox/shared";
  */
 export class AgentPool {
   private readonly conns = new Map<string, { key: string; conn: RpcConnection }>();
+  /** Listeners of the events an agent pushes (chat replies), by userId; they outlive reconnects. */
+  private readonly listeners = new Map<string, Set<(e: RpcFrameEvent) => void>>();
+
+  subscribe(userId: string, listener: (e: RpcFrameEvent) => void): () => void {
+    let set = this.listeners.get(userId);
+    if (!set) this.listeners.set(userId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(userId) === set) this.listeners.delete(userId);
+    };
+  }
 
   get(userId: string, ep: InstanceEndpoint): RpcConnection {
     const key = `${ep.agentUrl}|${ep.agentToken}`;
@@ -21,6 +33,9 @@ export class AgentPool {
       backoffInitialMs: 100,
       backoffMaxMs: 2000,
       maxBackgroundReconnects: 5,
+      onEvent: (e) => {
+        for (const l of this.listeners.get(userId) ?? []) l(e);
+      },
     });
     this.conns.set(userId, { key, conn });
     return conn;

@@ -5,6 +5,7 @@ import { AgentPool } from "./agent-pool.ts";
 import { handle, type UserReq } from "./handler.ts";
 import { InstanceGateway } from "../services/gateway-rpc.ts";
 import { pairingApprove, pairingList } from "../routes/pairing.ts";
+import { registerChatRoutes } from "../routes/chat.ts";
 import { rpcCall } from "../routes/gateway-proxy.ts";
 import { telegramLogout, telegramSetup, telegramStatus } from "../routes/telegram.ts";
 import { checkVncRequest, pipeVnc } from "../routes/vnc-proxy.ts";
@@ -51,6 +52,8 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
   };
 
   app.post(`${base}/rpc`, { schema: schema("Any gateway RPC: {method, params?, timeoutMs?}") }, handle(async (req: UserReq) => rpcCall(gw, user(req), req.body)));
+
+  registerChatRoutes(app, gw, pool);
 
   app.post(`${base}/whatsapp/qr`, { schema: schema("WhatsApp QR: {force?} -> {qrDataUrl, message}") }, handle(async (req: UserReq) => whatsappQr(gw, user(req), req.body)));
   app.post(`${base}/whatsapp/wait`, { schema: schema("Wait for the QR scan: {timeoutMs?} -> {connected, message}") }, handle(async (req: UserReq) => whatsappWait(gw, user(req), req.body)));

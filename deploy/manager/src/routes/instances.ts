@@ -1,5 +1,5 @@
 /** The guide's instance endpoints; thin: validate, call the runtime, shape the answer. */
-import { assertUserId, type CreateInstanceInput, type InstanceStatus, notFound } from "@clawbox/shared";
+import { assertUserId, checkModelSettings, type CreateInstanceInput, type InstanceStatus, type ModelSettings, notFound } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import type { ManagerContext } from "../context.ts";
 import { createInstanceBody, deleteQuery, deleteResultSchema, errorResponses, userIdParams } from "../schemas.ts";
@@ -80,6 +80,48 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
       assertUserId(userId);
       const status = await runtime.get(userId);
       metrics.statusSeen(userId, status);
+      if (!status) throw notFound(`No instance for user ${userId}`);
+      return status;
+    },
+  );
+
+  app.put<{ Params: { userId: string }; Body: ModelSettings }>(
+    "/api/instances/:userId/model",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Change the assistant's model: the instance restarts with it and keeps all its data and channels",
+        params: userIdParams,
+        body: { $ref: "ModelSettings#" },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params;
+      assertUserId(userId);
+      const status = await runtime.setModel(userId, checkModelSettings(request.body));
+      if (!status) throw notFound(`No instance for user ${userId}`);
+      request.log.info({ provider: request.body.provider }, "instance model set");
+      return status;
+    },
+  );
+
+  app.delete<{ Params: { userId: string } }>(
+    "/api/instances/:userId/model",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Remove the assistant's model (it answers again once one is set)",
+        params: userIdParams,
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params;
+      assertUserId(userId);
+      const status = await runtime.setModel(userId, null);
       if (!status) throw notFound(`No instance for user ${userId}`);
       return status;
     },

@@ -37,7 +37,7 @@ export class KubeApiError extends Error {
   }
 }
 
-export type Verb = "get" | "list" | "watch" | "apply" | "delete";
+export type Verb = "get" | "list" | "watch" | "apply" | "patch" | "delete";
 
 export interface RequestObserver {
   (call: { verb: Verb; resource: string; status: number; seconds: number }): void;

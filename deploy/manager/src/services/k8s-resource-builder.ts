@@ -5,7 +5,7 @@
  *
  * Pure: same spec in, same plain-JSON objects out (apiVersion/kind/metadata/spec exactly as the
  * API server receives them; NetworkPolicy peers under `from`/`to`). Order = apply order:
- * Secret, ConfigMap, PVC, Service, NetworkPolicy (before any pod exists), Deployment, then
+ * Secret, model Secret, ConfigMap, PVC, Service, NetworkPolicy (before any pod exists), Deployment, then
  * Ingress and ManagedCertificate only when spec.ingress.enabled.
  */
 import { buildConfigMap } from "../k8s/builders/configmap.ts";
@@ -14,13 +14,15 @@ import { buildIngress } from "../k8s/builders/ingress.ts";
 import { buildManagedCertificate } from "../k8s/builders/managed-certificate.ts";
 import { buildNetworkPolicy } from "../k8s/builders/network-policy.ts";
 import { buildPvc } from "../k8s/builders/pvc.ts";
+import { buildModelSecret } from "../k8s/builders/model-secret.ts";
 import { buildSecret } from "../k8s/builders/secret.ts";
 import { buildService } from "../k8s/builders/service.ts";
 import type { InstanceSpec, KubeObject } from "../k8s/builders/types.ts";
 
 export type { InstanceSpec, KubeObject } from "../k8s/builders/types.ts";
 export { buildConfigMap } from "../k8s/builders/configmap.ts";
-export { buildDeployment, SECRET_HASH_ANNOTATION, secretHash } from "../k8s/builders/deployment.ts";
+export { buildDeployment, MODEL_HASH_ANNOTATION, modelHash, SECRET_HASH_ANNOTATION, secretHash } from "../k8s/builders/deployment.ts";
+export { buildModelSecret } from "../k8s/builders/model-secret.ts";
 export { buildIngress, instanceHost } from "../k8s/builders/ingress.ts";
 export { buildManagedCertificate } from "../k8s/builders/managed-certificate.ts";
 export { buildNetworkPolicy, CLOUD_DNS_ADDRESS, GCLB_RANGES, PRIVATE_RANGES } from "../k8s/builders/network-policy.ts";
@@ -34,6 +36,7 @@ export { DEFAULT_RESOURCES, instanceSpecFromInput } from "../k8s/builders/spec.t
 export function buildInstanceObjects(spec: InstanceSpec): KubeObject[] {
   const objects = [
     buildSecret(spec),
+    buildModelSecret(spec),
     buildConfigMap(spec),
     buildPvc(spec),
     buildService(spec),

@@ -14,10 +14,11 @@ const byKind = (objs: KubeObject[], kind: string) => {
 };
 
 describe("buildInstanceObjects", () => {
-  it("returns the six objects in apply order, named per the guide, labelled, no Ingress by default", () => {
+  it("returns the seven objects in apply order, named per the guide, labelled, no Ingress by default", () => {
     const objs = buildInstanceObjects(spec());
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       "Secret/alice-openclaw",
+      "Secret/alice-openclaw-model",
       "ConfigMap/alice-openclaw",
       "PersistentVolumeClaim/alice-openclaw-data",
       "Service/alice-openclaw",
@@ -77,7 +78,7 @@ describe("buildInstanceObjects", () => {
     expect(gw.startupProbe.periodSeconds * gw.startupProbe.failureThreshold).toBeGreaterThanOrEqual(240);
     expect(gw.readinessProbe.httpGet.path).toBe("/gateway/startupz");
     expect(gw.livenessProbe.httpGet.path).toBe("/gateway/healthz");
-    expect(gw.envFrom).toEqual([{ secretRef: { name: "alice-openclaw" } }]);
+    expect(gw.envFrom).toEqual([{ secretRef: { name: "alice-openclaw" } }, { secretRef: { name: "alice-openclaw-model" } }]);
     expect(pod.volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "alice-openclaw-data" } });
     expect(pod.volumes).toContainEqual({ name: "seed", configMap: { name: "alice-openclaw" } });
     const agent = pod.containers[1];

@@ -16,6 +16,8 @@ import {
   STATE_DIR,
   TERMINATION_GRACE_SECONDS,
 } from "./pod-layout.ts";
+import { buildConfigMap } from "./configmap.ts";
+import { buildModelSecret } from "./model-secret.ts";
 import { secretData } from "./secret.ts";
 import type { InstanceSpec, KubeObject } from "./types.ts";
 
@@ -24,6 +26,13 @@ import type { InstanceSpec, KubeObject } from "./types.ts";
  * secrets rolls the pod (env from a Secret is read only at container start). A hash, never the values.
  */
 export const SECRET_HASH_ANNOTATION = "openclaw.ai/secret-hash";
+
+/** Same for the model Secret and the model part of the ConfigMap: a model change restarts the pod. */
+export const MODEL_HASH_ANNOTATION = "openclaw.ai/model-hash";
+
+export function modelHash(spec: InstanceSpec): string {
+  return createHash("sha256").update(JSON.stringify([buildModelSecret(spec).data, buildConfigMap(spec).data])).digest("hex").slice(0, 32);
+}
 
 export function secretHash(spec: InstanceSpec): string {
   const data = secretData(spec);
@@ -60,7 +69,7 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
       revisionHistoryLimit: 2,
       selector: { matchLabels: selectorLabels(spec.userId) },
       template: {
-        metadata: { labels, annotations: { [SECRET_HASH_ANNOTATION]: secretHash(spec) } },
+        metadata: { labels, annotations: { [SECRET_HASH_ANNOTATION]: secretHash(spec), [MODEL_HASH_ANNOTATION]: modelHash(spec) } },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
@@ -92,8 +101,8 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
                 { name: "OPENCLAW_NO_RESPAWN", value: "1" },
                 { name: "OPENCLAW_NO_AUTO_UPDATE", value: "1" },
               ],
-              // The user's secrets (provider keys) and OPENCLAW_GATEWAY_TOKEN, as env.
-              envFrom: [{ secretRef: { name: names.secret } }],
+              // The user's secrets, OPENCLAW_GATEWAY_TOKEN and the model key, as env (gateway only).
+              envFrom: [{ secretRef: { name: names.secret } }, { secretRef: { name: names.modelSecret } }],
               resources: spec.resources,
               // Probes hit the agent's port (shared pod network), which relays them to the gateway's
               // own /startupz and /healthz; they sit on this container so a failing gateway is the one restarted.

@@ -1,4 +1,4 @@
-import { badRequest, type CreateInstanceInput, deriveInstanceToken, type InstanceResources } from "@clawbox/shared";
+import { badRequest, checkModelSettings, type CreateInstanceInput, deriveInstanceToken, type InstanceResources } from "@clawbox/shared";
 import type { ManagerConfig } from "../../config.ts";
 import { SECRET_KEYS } from "./pod-layout.ts";
 import { parseQuantity } from "./quantity.ts";
@@ -60,6 +60,8 @@ export function instanceSpecFromInput(config: ManagerConfig, input: CreateInstan
       agent: deriveInstanceToken(config.tokenSecret, "agent", input.userId),
     },
     resources: resolveResources(input.resources),
+    ...(input.model ? { model: checkModelSettings(input.model, "model") } : {}),
+    gateway: { ...(config.gateway.telegramApiRoot ? { telegramApiRoot: config.gateway.telegramApiRoot } : {}), providerBaseUrls: config.gateway.providerBaseUrls },
     storage: { size: k.storageSize, storageClassName: k.storageClass },
     ingress: { enabled: k.ingressEnabled, domainBase: k.domainBase },
   };

@@ -1,3 +1,5 @@
+import type { ModelSettings, ProviderBaseUrls } from "@clawbox/shared";
+
 /**
  * The input of every builder. A plain, fully resolved description of one user's instance: no
  * defaults are applied inside the builders, so the Helm chart (deploy/helm/openclaw) can render
@@ -24,6 +26,10 @@ export interface InstanceSpec {
     /** Omitted from the PVC when empty: the cluster's default StorageClass applies. */
     storageClassName: string;
   };
+  /** The assistant's model, checked (checkModelSettings); its apiKey goes only into the model Secret. */
+  model?: ModelSettings;
+  /** Operator settings every gateway gets (the Manager's config.gateway). */
+  gateway: { telegramApiRoot?: string; providerBaseUrls: ProviderBaseUrls };
   ingress: {
     enabled: boolean;
     /** Host is `<userId>.<domainBase>`. */

@@ -14,10 +14,20 @@ import {
   type InstanceStatus,
   instanceNames,
   type Logger,
+  type ModelSettings,
 } from "@clawbox/shared";
 import type { ManagerConfig } from "../../config.ts";
 import type { ManagerMetrics } from "../../metrics.ts";
-import { buildInstanceObjects, FIELD_MANAGER, instanceSpecFromInput, type KubeObject } from "../../services/k8s-resource-builder.ts";
+import {
+  buildConfigMap,
+  buildInstanceObjects,
+  buildModelSecret,
+  FIELD_MANAGER,
+  instanceSpecFromInput,
+  type KubeObject,
+  MODEL_HASH_ANNOTATION,
+  modelHash,
+} from "../../services/k8s-resource-builder.ts";
 import { AGENT_PORT, NOVNC_PORT } from "../../k8s/builders/pod-layout.ts";
 import { KubeApiError, KubeClient } from "../../services/k8s-client.ts";
 import { objectPath, resourceFor } from "../../k8s/resources.ts";
@@ -123,6 +133,7 @@ export class KubernetesRuntime implements InstanceRuntime {
         : []),
       ["ConfigMap", names.configMap],
       ["Secret", names.secret],
+      ["Secret", names.modelSecret],
       ...(options.preservePvc ? [] : ([["PersistentVolumeClaim", names.pvc]] as [string, string][])),
       // Last, so the pod keeps its isolation while it terminates.
       ["NetworkPolicy", names.networkPolicy],
@@ -144,6 +155,33 @@ export class KubernetesRuntime implements InstanceRuntime {
     if (found === 0) return null;
     log.info({ preservePvc: options.preservePvc, objects: found }, "instance deleted");
     return { userId, deleted: true, pvcPreserved: options.preservePvc };
+  }
+
+  /**
+   * The model Secret and the ConfigMap depend only on the userId, the model and the Manager's
+   * config, so they are re-applied whole; the Deployment gets only its model-hash annotation
+   * (a merge patch: the create's other inputs, which the Manager does not keep, stay as they
+   * are), which rolls the pod. The entrypoint re-applies the model keys from the new ConfigMap.
+   */
+  async setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    if (!this.cache.has(userId)) return null;
+    const spec = instanceSpecFromInput(this.config, { userId, ...(model ? { model } : {}) });
+    const ns = this.config.kubernetes.namespace;
+    await Promise.all(
+      [buildModelSecret(spec), buildConfigMap(spec)].map((obj) =>
+        this.client.apply(objectPath(resourceFor(obj.kind), ns, obj.metadata.name), obj, FIELD_MANAGER),
+      ),
+    );
+    const names = instanceNames(userId);
+    const patch = { spec: { template: { metadata: { annotations: { [MODEL_HASH_ANNOTATION]: modelHash(spec) } } } } };
+    const res = await this.client.request<{ metadata: { resourceVersion: string } }>("patch", "PATCH", objectPath(resourceFor("Deployment"), ns, names.deployment), {
+      body: patch,
+      contentType: "application/merge-patch+json",
+    });
+    this.cache.seedDeployment(res.body);
+    this.logger.info({ userId, provider: model?.provider ?? null }, "instance model changed; pod restarts with it");
+    return this.cache.get(userId);
   }
 
   async endpoint(userId: string): Promise<InstanceEndpoint | null> {

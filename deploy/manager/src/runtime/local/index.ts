@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import {
   assertUserId,
   buildGatewayConfig,
+  checkModelSettings,
   conflict,
   deriveInstanceToken,
   type CreateInstanceInput,
@@ -13,6 +14,9 @@ import {
   type InstanceRuntime,
   type InstanceStatus,
   type Logger,
+  MODEL_KEY_ENV,
+  type ModelSettings,
+  type ProviderBaseUrls,
 } from "@clawbox/shared";
 import { detectDesktop, type DesktopSupport } from "./desktop.ts";
 import { instanceLayout, maxIndex, type InstanceLayout } from "./layout.ts";
@@ -42,6 +46,8 @@ export interface LocalRuntimeOptions {
   /** "off" disables the live browser view even when the packages are installed. */
   desktop?: "auto" | "off";
   pollIntervalMs?: number;
+  /** Operator settings every gateway gets (the Manager's config.gateway). */
+  gateway?: { telegramApiRoot?: string; providerBaseUrls: ProviderBaseUrls };
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
@@ -131,10 +137,12 @@ export class LocalRuntime implements InstanceRuntime {
     if (existing?.busy) await existing.busy.catch(() => undefined);
     const current = this.live.get(userId);
     const secrets = input.secrets ?? {};
+    const model = input.model ? checkModelSettings(input.model, "model") : undefined;
     if (current) {
-      const changed = JSON.stringify(sorted(readSecrets(current.layout.secretsFile))) !== JSON.stringify(sorted(secrets));
-      if (changed) writeSecrets(current.layout.secretsFile, secrets);
-      if (changed || current.phase === "error") {
+      const secretsChanged = JSON.stringify(sorted(readSecrets(current.layout.secretsFile))) !== JSON.stringify(sorted(secrets));
+      if (secretsChanged) writeSecrets(current.layout.secretsFile, secrets);
+      const modelChanged = this.storeModel(current, model ?? null);
+      if (secretsChanged || modelChanged || current.phase === "error") {
         // Same as a new ReplicaSet in Kubernetes: restart with the existing state.
         current.record.restartCount++;
         writeRecord(current.layout.recordFile, current.record);
@@ -152,12 +160,44 @@ export class LocalRuntime implements InstanceRuntime {
     };
     const layout = this.layoutOf(record);
     for (const d of [layout.dir, layout.stateDir, layout.homeDir, layout.logsDir, layout.runDir]) mkdirSync(d, { recursive: true });
-    writeRecord(layout.recordFile, record);
     writeSecrets(layout.secretsFile, secrets);
     const l: Live = { record, layout, phase: "pending", generation: 0 };
+    this.storeModel(l, model ?? null);
+    writeRecord(layout.recordFile, record);
     this.live.set(userId, l);
     l.busy = this.boot(l);
     return { created: true, status: this.statusOf(l) };
+  }
+
+  /** A model change restarts the processes with the new seed config and key; state is kept. */
+  async setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const l = this.live.get(userId);
+    if (!l) return null;
+    const checked = model ? checkModelSettings(model) : null;
+    if (l.busy) await l.busy.catch(() => undefined);
+    if (this.storeModel(l, checked)) {
+      l.record.restartCount++;
+      writeRecord(l.layout.recordFile, l.record);
+      l.busy = this.restart(l);
+      this.log.info({ userId, provider: checked?.provider ?? null }, "instance model changed; restarting with it");
+    }
+    return this.statusOf(l);
+  }
+
+  /** Writes the model (record) and its key (model-secret.json); true when either changed. */
+  private storeModel(l: Live, model: ModelSettings | null): boolean {
+    const view = model ? { provider: model.provider, model: model.model, ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}), hasApiKey: !!model.apiKey } : undefined;
+    const keys = model?.apiKey ? { [MODEL_KEY_ENV[model.provider]]: model.apiKey } : {};
+    const changed =
+      JSON.stringify(view ?? null) !== JSON.stringify(l.record.model ?? null) ||
+      JSON.stringify(sorted(readSecrets(l.layout.modelSecretFile))) !== JSON.stringify(sorted(keys));
+    if (!changed) return false;
+    writeSecrets(l.layout.modelSecretFile, keys);
+    if (view) l.record.model = view;
+    else delete l.record.model;
+    writeRecord(l.layout.recordFile, l.record);
+    return true;
   }
 
   async get(userId: string): Promise<InstanceStatus | null> {
@@ -187,6 +227,7 @@ export class LocalRuntime implements InstanceRuntime {
     l.generation++;
     await this.stopProcesses(l);
     removeSecrets(l.layout.secretsFile);
+    removeSecrets(l.layout.modelSecretFile);
     if (options.preservePvc) {
       writeRecord(l.layout.recordFile, { ...l.record, deletedAt: new Date().toISOString() });
     } else {
@@ -278,6 +319,9 @@ export class LocalRuntime implements InstanceRuntime {
   }
 
   private async restart(l: Live): Promise<void> {
+    // At once, not after the stop: a status read right after the change must not say "running"
+    // about the processes that are about to go.
+    l.phase = "pending";
     l.generation++;
     await this.stopProcesses(l);
     await this.boot(l);
@@ -295,20 +339,24 @@ export class LocalRuntime implements InstanceRuntime {
       for (const d of [layout.stateDir, layout.homeDir, layout.logsDir, layout.runDir]) mkdirSync(d, { recursive: true });
       if (!existsSync(layout.configFile)) {
         // Preinstalled WhatsApp: wait for the one-time seed build if it is running now.
-        const seeded = (await withTimeout(this.seed.ensure((m) => this.log.info(m)), 180_000, false)) && this.seed.applyTo(layout.stateDir);
-        const config = buildGatewayConfig({
-          port: layout.ports.gateway,
-          logFile: layout.openclawLog,
-          browser: {
-            headless: !this.desktop.available,
-            noSandbox: process.getuid?.() === 0, // Chromium refuses its sandbox as root
-            ...(this.desktop.chromium ? { executablePath: this.desktop.chromium } : {}),
-          },
-          whatsapp: seeded || existsSync(join(layout.stateDir, "npm")),
-        });
-        // The entrypoint copies this seed to OPENCLAW_CONFIG_PATH when missing (as from the ConfigMap).
-        writeFileSync(layout.configSeedFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+        if (await withTimeout(this.seed.ensure((m) => this.log.info(m)), 180_000, false)) this.seed.applyTo(layout.stateDir);
       }
+      const config = buildGatewayConfig({
+        port: layout.ports.gateway,
+        logFile: layout.openclawLog,
+        browser: {
+          headless: !this.desktop.available,
+          noSandbox: process.getuid?.() === 0, // Chromium refuses its sandbox as root
+          ...(this.desktop.chromium ? { executablePath: this.desktop.chromium } : {}),
+        },
+        whatsapp: existsSync(join(layout.stateDir, "npm")),
+        ...(l.record.model ? { model: l.record.model } : {}),
+        providerBaseUrls: this.opts.gateway?.providerBaseUrls,
+        telegramApiRoot: this.opts.gateway?.telegramApiRoot,
+      });
+      // Written on every boot, like the ConfigMap on every apply: the entrypoint seeds the config
+      // from it when missing and otherwise re-applies the keys the platform owns (the model...).
+      writeFileSync(layout.configSeedFile, JSON.stringify(config, null, 2), { mode: 0o600 });
       if (gen !== l.generation || !this.live.has(l.record.userId)) return;
       this.spawnGateway(l, gen);
       this.spawnAgent(l);
@@ -334,6 +382,7 @@ export class LocalRuntime implements InstanceRuntime {
     const env: NodeJS.ProcessEnv = {
       ...this.baseEnv(),
       ...readSecrets(layout.secretsFile),
+      ...readSecrets(layout.modelSecretFile),
       OPENCLAW_STATE_DIR: layout.stateDir,
       OPENCLAW_CONFIG_PATH: layout.configFile,
       OPENCLAW_CONFIG_SEED: layout.configSeedFile,
@@ -458,7 +507,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 /** What the Manager's createRuntime passes (src/runtime/index.ts). */
 export interface ManagerRuntimeInit {
-  config: { tokenSecret: string; local: { dataDir: string; portBase: number; stopGraceMs?: number; desktop?: "auto" | "off" } };
+  config: { tokenSecret: string; gateway?: LocalRuntimeOptions["gateway"]; local: { dataDir: string; portBase: number; stopGraceMs?: number; desktop?: "auto" | "off" } };
   logger: Logger;
   metrics?: unknown;
 }
@@ -471,5 +520,6 @@ function optionsFromConfig(config: ManagerRuntimeInit["config"], logger: Logger)
     logger,
     stopGraceMs: config.local.stopGraceMs,
     desktop: config.local.desktop,
+    gateway: config.gateway,
   };
 }

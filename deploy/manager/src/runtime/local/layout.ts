@@ -25,6 +25,8 @@ export interface InstanceLayout {
   tmpDir: string;
   recordFile: string;
   secretsFile: string;
+  /** The model key (the model Secret's counterpart), apart so a model change touches nothing else. */
+  modelSecretFile: string;
   configSeedFile: string;
   configFile: string;
   gatewayLog: string;
@@ -48,6 +50,7 @@ export function instanceLayout(dataDir: string, userId: string, index: number, p
     tmpDir: join(tmpdir(), `clawbox-${createHash("sha256").update(dir).digest("hex").slice(0, 10)}`),
     recordFile: join(dir, "instance.json"),
     secretsFile: join(dir, "secrets.json"),
+    modelSecretFile: join(dir, "model-secret.json"),
     configSeedFile: join(dir, "openclaw.seed.json"),
     configFile: join(stateDir, "openclaw.json"),
     gatewayLog: join(logsDir, "gateway.log"),

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { GatewayModel } from "@clawbox/shared";
 
 /**
  * instance.json (the Deployment's counterpart) and secrets.json (the Secret's, mode 0600).
@@ -13,6 +14,8 @@ export interface InstanceRecord {
   imageTag?: string;
   restartCount: number;
   deletedAt?: string;
+  /** The assistant's model without its key (the key is in model-secret.json). */
+  model?: GatewayModel;
 }
 
 function writeAtomic(file: string, data: string, mode = 0o600) {

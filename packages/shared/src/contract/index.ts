@@ -1,0 +1,14 @@
+/**
+ * The contract: every shape that crosses a service boundary, defined once as a JSON Schema
+ * (TypeBox) with its TypeScript type. Fastify validates and serializes with the schemas
+ * directly, the App API validates with `parseContract` and documents them in OpenAPI, and the
+ * app imports the types.
+ */
+export * from "./model.ts";
+export * from "./chat.ts";
+export * from "./validate.ts";
+
+import { ChatHistorySchema, ChatSendSchema } from "./chat.ts";
+import { ModelSettingsSchema, ModelViewSchema } from "./model.ts";
+/** Schemas with an `$id`, for servers that register them once and `$ref` them (Fastify, OpenAPI). */
+export const CONTRACT_SCHEMAS = [ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema] as const;
