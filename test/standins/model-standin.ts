@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { usersOwnWords } from "./framework-context.ts";
 import { sendJson, startHttp } from "./http-standin.ts";
 
 /**
@@ -9,7 +10,8 @@ import { sendJson, startHttp } from "./http-standin.ts";
  * routes answer under `/api/v1` (OpenRouter's base path). Every call needs
  * `Authorization: Bearer <key>` with a key from `keys` (401 otherwise, as providers answer a bad
  * key); a key listed in `brokeKeys` gets 402 (out of credits). Replies are deterministic:
- * `replyPrefix` + the last user message, streamed word by word. Calls are recorded so a test can
+ * `replyPrefix` + the user's words in the last user message (without the agent framework's
+ * context, see framework-context.ts), streamed word by word. Calls are recorded so a test can
  * check which key and which messages reached the provider.
  */
 export interface ModelCall {
@@ -18,6 +20,8 @@ export interface ModelCall {
   model?: string;
   stream: boolean;
   lastUserMessage?: string;
+  /** The text the stand-in answered with. */
+  reply?: string;
 }
 
 export interface ModelStandinOptions {
@@ -57,6 +61,7 @@ export async function start(opts: ModelStandinOptions) {
       call.stream = b.stream === true;
       call.lastUserMessage = lastUserText(b.messages ?? []);
       const reply = `${prefix}${call.lastUserMessage ?? ""}`;
+      call.reply = reply;
       if (call.stream) return streamReply(res, b.model ?? models[0]!, reply, opts.chunkDelayMs ?? 20);
       return sendJson(res, 200, {
         id: `chatcmpl-${calls.length}`,
@@ -82,22 +87,17 @@ export async function start(opts: ModelStandinOptions) {
 }
 
 /**
- * What the person last said: the text of the last user turn, without the context blocks an
- * agent runtime adds to user turns (OpenClaw wraps them in <<<BEGIN_..._CONTEXT>>> markers).
- * Content may be a string or a list of content parts.
+ * What the person last said: the text of the last user turn, without the context an agent
+ * runtime adds to user turns (framework-context.ts). Content may be a string or a list of parts.
  */
 function lastUserText(messages: Array<{ role?: string; content?: unknown }>): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== "user") continue;
-    const raw =
-      typeof m.content === "string"
-        ? m.content
-        : Array.isArray(m.content)
-          ? m.content.map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : "")).join("\n")
-          : "";
-    const text = raw.replace(/<<<BEGIN_[A-Z_]*CONTEXT>>>[\s\S]*?<<<END_[A-Z_]*CONTEXT>>>/g, "").trim();
-    if (text) return text;
+    // Each text part on its own: a framework may add its context as a separate part.
+    const parts = typeof m.content === "string" ? [m.content] : Array.isArray(m.content) ? m.content.map((p) => (p && typeof p === "object" && "text" in p && typeof p.text === "string" ? p.text : "")) : [];
+    const own = parts.map(usersOwnWords).filter(Boolean).join("\n");
+    if (own) return own;
   }
   return undefined;
 }

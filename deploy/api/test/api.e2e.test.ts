@@ -352,7 +352,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
 
       const badBot = await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken: "nope" } });
       expect(badBot.status).toBe(400);
-      expect(badBot.body).toMatchObject({ field: "botToken", rule: "matches" });
+      expect(badBot.body).toMatchObject({ field: "botToken", rule: "pattern" });
       expect(badBot.text).not.toContain("nope");
       const botToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
       expect((await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken } })).status).toBe(200);

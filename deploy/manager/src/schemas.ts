@@ -30,61 +30,6 @@ export const userIdParams = {
   properties: { userId: USER_ID_JSON_SCHEMA },
 } as const;
 
-const conditionsSchema = {
-  type: "object",
-  required: ["scheduled", "initialized", "containersReady", "ready"],
-  properties: {
-    scheduled: { type: "boolean" },
-    initialized: { type: "boolean" },
-    containersReady: { type: "boolean" },
-    ready: { type: "boolean" },
-  },
-} as const;
-
-const containerStateSchema = {
-  type: "object",
-  required: ["status"],
-  description: "State of the gateway container",
-  properties: {
-    status: { type: "string", enum: ["running", "waiting", "terminated", "unknown"] },
-    startedAt: { type: "string" },
-    reason: { type: "string" },
-    message: { type: "string" },
-    exitCode: { type: "integer" },
-    finishedAt: { type: "string" },
-  },
-} as const;
-
-export const instanceStatusSchema = {
-  $id: "InstanceStatus",
-  type: "object",
-  required: ["userId", "ready", "phase", "pods"],
-  properties: {
-    userId: { type: "string" },
-    ready: { type: "boolean" },
-    phase: { type: "string", enum: ["pending", "starting", "running", "error", "unknown"] },
-    pods: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["name", "phase", "ready", "restartCount", "state", "conditions", "createdAt"],
-        properties: {
-          name: { type: "string" },
-          phase: { type: "string", description: "Kubernetes pod phase: Pending, Running, Succeeded, Failed, Unknown" },
-          ready: { type: "boolean" },
-          restartCount: { type: "integer" },
-          state: containerStateSchema,
-          conditions: conditionsSchema,
-          createdAt: { type: "string" },
-        },
-      },
-    },
-    message: { type: "string", description: "Only when phase is error" },
-    createdAt: { type: "string" },
-    vnc: { type: "object", properties: { available: { type: "boolean" }, reason: { type: "string" } } },
-  },
-} as const;
-
 export const createInstanceBody = {
   type: "object",
   required: ["userId"],

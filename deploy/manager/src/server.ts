@@ -16,7 +16,7 @@ import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerRouteDocs } from "./route-docs.ts";
-import { errorSchema, instanceStatusSchema } from "./schemas.ts";
+import { errorSchema } from "./schemas.ts";
 
 /**
  * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
@@ -29,7 +29,6 @@ function validatorCompiler() {
   const text = new Ajv({ ...common, coerceTypes: "array" });
   for (const ajv of [body, text]) {
     ajv.addSchema(errorSchema);
-    ajv.addSchema(instanceStatusSchema);
     for (const s of CONTRACT_SCHEMAS) ajv.addSchema(s);
   }
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
@@ -66,7 +65,6 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
   });
   app.setValidatorCompiler(validatorCompiler());
   app.addSchema(errorSchema);
-  app.addSchema(instanceStatusSchema);
   for (const s of CONTRACT_SCHEMAS) app.addSchema(s);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);

@@ -1,54 +1,6 @@
 import type { ModelSettings } from "./contract/model.ts";
 
-/**
- * The instance model every runtime reports, exactly as the deployment guide shows
- * `GET /api/instances/:userId` (phase model: pending -> starting -> running | error | unknown).
- */
-export type InstancePhase = "pending" | "starting" | "running" | "error" | "unknown";
-
-export const INSTANCE_PHASES: readonly InstancePhase[] = ["pending", "starting", "running", "error", "unknown"];
-
-export interface PodConditions {
-  scheduled: boolean;
-  initialized: boolean;
-  containersReady: boolean;
-  ready: boolean;
-}
-
-/** `state` of the main (gateway) container: {status: "running"|"waiting"|"terminated", ...details}. */
-export interface ContainerStateSummary {
-  status: "running" | "waiting" | "terminated" | "unknown";
-  startedAt?: string;
-  reason?: string;
-  message?: string;
-  exitCode?: number;
-  finishedAt?: string;
-}
-
-export interface PodStatusSummary {
-  name: string;
-  /** Kubernetes pod phase: Pending, Running, Succeeded, Failed, Unknown (local runtime uses the same words). */
-  phase: string;
-  ready: boolean;
-  restartCount: number;
-  state: ContainerStateSummary;
-  conditions: PodConditions;
-  createdAt: string;
-}
-
-export interface InstanceStatus {
-  userId: string;
-  ready: boolean;
-  phase: InstancePhase;
-  pods: PodStatusSummary[];
-  /** Present only when phase is "error". */
-  message?: string;
-  /** ISO time the instance (its Deployment / process set) was created. */
-  createdAt?: string;
-  /** Live browser view availability: "available" or "unavailable" with a hint (local runtime without Xvfb etc.). */
-  vnc?: { available: boolean; reason?: string };
-}
-
+/** Inputs of an instance (the Manager's create body); its status is in contract/instance.ts. */
 export interface InstanceResources {
   requests?: { cpu?: string; memory?: string };
   limits?: { cpu?: string; memory?: string };

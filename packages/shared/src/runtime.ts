@@ -1,5 +1,6 @@
 import type { ModelSettings } from "./contract/model.ts";
-import type { CreateInstanceInput, DeleteInstanceResult, InstanceEndpoint, InstanceStatus } from "./instance.ts";
+import type { InstanceStatus } from "./contract/instance.ts";
+import type { CreateInstanceInput, DeleteInstanceResult, InstanceEndpoint } from "./instance.ts";
 
 /**
  * One interface, two runtimes: `kubernetes` (objects in a namespace) and `local`

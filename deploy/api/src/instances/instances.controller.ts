@@ -1,21 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from "@nestjs/common";
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
+import { type InstanceView, InstanceViewSchema, type TelegramSetup, TelegramSetupSchema } from "@clawbox/shared";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
 import {
   CreateInstanceDto,
   DeleteInstanceQuery,
-  InstanceView,
   PairingApproveDto,
   PairingListQuery,
   RpcDto,
-  TelegramSetupDto,
   TelegramStatusQuery,
   VncTicketView,
   WhatsappQrDto,
   WhatsappWaitDto,
 } from "./dto/instances.dto.ts";
 import { InstancesService } from "./instances.service.ts";
+import { ContractPipe, openApiSchema } from "../common/contract.pipe.ts";
+
+const instanceViewDoc = { schema: openApiSchema(InstanceViewSchema) };
 
 /** The guide's App API instance routes; each maps to the Manager route of the same name. */
 @ApiTags("instances")
@@ -26,19 +28,19 @@ export class InstancesController {
   constructor(private readonly instances: InstancesService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: InstanceView })
+  @ApiCreatedResponse(instanceViewDoc)
   create(@CurrentUser() user: AuthUser, @Body() _body: CreateInstanceDto): Promise<InstanceView> {
     return this.instances.create(user.id);
   }
 
   @Get()
-  @ApiOkResponse({ type: [InstanceView] })
+  @ApiOkResponse({ schema: { type: "array", items: openApiSchema(InstanceViewSchema) } })
   list(@CurrentUser() user: AuthUser): Promise<InstanceView[]> {
     return this.instances.list(user.id);
   }
 
   @Get(":id")
-  @ApiOkResponse({ type: InstanceView })
+  @ApiOkResponse(instanceViewDoc)
   get(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
     return this.instances.get(user.id, id);
   }
@@ -50,7 +52,8 @@ export class InstancesController {
 
   @Post(":id/telegram/setup")
   @HttpCode(200)
-  telegramSetup(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: TelegramSetupDto) {
+  @ApiBody({ schema: openApiSchema(TelegramSetupSchema) })
+  telegramSetup(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(TelegramSetupSchema)) body: TelegramSetup) {
     return this.instances.passThrough(user.id, id, { method: "POST", path: "/telegram/setup", body });
   }
 

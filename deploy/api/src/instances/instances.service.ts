@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, notFound, signVncTicket, type InstanceStatus, type Logger } from "@clawbox/shared";
+import { HttpError, type InstanceStatus, type InstanceView, type Logger, notFound, signVncTicket } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import type { InstanceRow } from "../db/schema.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -7,7 +7,7 @@ import { ManagerClient, type ManagerCall } from "../manager/manager.client.ts";
 import { managerUserIdFor } from "../manager/manager-user-id.ts";
 import { ModelSettingsService } from "../model/model-settings.service.ts";
 import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
-import type { InstanceView, VncTicketView } from "./dto/instances.dto.ts";
+import type { VncTicketView } from "./dto/instances.dto.ts";
 import { InstancesRepository } from "./instances.repository.ts";
 import { isUserRpcAllowed } from "./rpc-allowlist.ts";
 
@@ -17,7 +17,7 @@ const VNC_TICKET_TTL_SECONDS = 60;
 function view(row: InstanceRow, status: InstanceStatus | null): InstanceView {
   if (!status) return { id: row.id, createdAt: row.createdAt.toISOString(), phase: "unknown", ready: false, pods: [] };
   const { userId: _managerUserId, createdAt: _managerCreatedAt, ...rest } = status;
-  return { id: row.id, createdAt: row.createdAt.toISOString(), ...(rest as unknown as Omit<InstanceView, "id" | "createdAt">) };
+  return { id: row.id, createdAt: row.createdAt.toISOString(), ...rest };
 }
 
 @Injectable()

@@ -3,7 +3,8 @@ import { HttpError } from "@clawbox/shared";
 import { summarizeChannel } from "./channel-summary.ts";
 import { redactSecrets } from "./redact.ts";
 import { rpcCall } from "../routes/gateway-proxy.ts";
-import { BOT_TOKEN_PATTERN, telegramSetup } from "../routes/telegram.ts";
+import { TELEGRAM_BOT_TOKEN_PATTERN as BOT_TOKEN_PATTERN } from "@clawbox/shared";
+import { telegramSetup } from "../routes/telegram.ts";
 import { instanceLayout } from "../runtime/local/layout.ts";
 import type { InstanceGateway } from "../services/gateway-rpc.ts";
 

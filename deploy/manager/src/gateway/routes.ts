@@ -63,7 +63,11 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
   app.get(`${base}/telegram/status`, { schema: schema("Telegram channel status [?probe=true]") }, handle(async (req: UserReq) => telegramStatus(gw, user(req), req.query)));
   app.post(`${base}/telegram/logout`, { schema: schema("Remove the Telegram bot token") }, handle(async (req: UserReq) => telegramLogout(gw, user(req))));
 
-  app.get(`${base}/pairing/list`, { schema: schema("Pending DM pairing requests [?channel=telegram|whatsapp]", pairingQuery) }, handle(async (req: UserReq) => pairingList(gw, user(req), req.query)));
+  app.get(
+    `${base}/pairing/list`,
+    { schema: schema("Pending DM pairing requests [?channel=telegram|whatsapp]", { ...pairingQuery, response: { 200: { $ref: "PairingList#" }, ...errorResponses } }) },
+    handle(async (req: UserReq) => pairingList(gw, user(req), req.query)),
+  );
   app.post(`${base}/pairing/approve`, { schema: schema("Approve a pairing request: {channel, code, notify?}") }, handle(async (req: UserReq) => pairingApprove(gw, user(req), req.body)));
 
   app.get(

@@ -1,24 +1,18 @@
-import { badRequest, HttpError, notFound } from "@clawbox/shared";
+import { badRequest, HttpError, notFound, type PairingRequest } from "@clawbox/shared";
 import type { InstanceGateway } from "../services/gateway-rpc.ts";
 import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
 
 /**
- * DM pairing (someone messaged the bot; the owner approves them by code):
+ * DM pairing (someone messaged the bot; the owner approves them by code). `code` is the gateway's
+ * opaque request id: the 8-character code the sender is shown never leaves the gateway's RPC
+ * (only its CLI approves by that code), so the owner picks the request by sender, not by code.
  *   GET  pairing/list[?channel=telegram][&accountId=]  -> channels.pairing.list
- *        => {channel|null, requests:[{code, senderId, senderLabel, createdAt, expiresAt, accountId}]}
+ *        => {channel|null, requests:[{code, senderId, senderName, senderLabel, createdAt, expiresAt, accountId}]}
  *        (no channel: every channel's requests; a channel the instance has not set up: none)
  *   POST pairing/approve {channel, code, notify?, accountId?} -> channels.pairing.approve
  *        {channel, accountId, requestId: code, notify}; accountId defaults to the request's own.
  * Shape documented in deploy/manager/DEPLOY.md ("Telegram / WhatsApp").
  */
-export interface PairingRequestView {
-  code: string;
-  senderId: string | null;
-  senderLabel: string | null;
-  createdAt: string | null;
-  expiresAt: string | null;
-  accountId: string;
-}
 
 type Obj = Record<string, unknown>;
 
@@ -28,11 +22,25 @@ const iso = (v: unknown): string | null => {
   return null;
 };
 
-function toView(r: Obj): PairingRequestView {
+/**
+ * The gateway keeps who wrote in `metadata` ({firstName, lastName, username} for Telegram); its
+ * own `senderLabel` is the name of the id field ("telegramUserId"), not the sender's.
+ */
+function sender(r: Obj): { senderName: string | null; senderLabel: string | null } {
+  const meta = (r.metadata ?? r.meta ?? {}) as Obj;
+  const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+  const full = [text(meta.firstName), text(meta.lastName)].filter(Boolean).join(" ") || text(meta.name) || text(meta.displayName);
+  const handle = text(meta.username) ? `@${text(meta.username)!.replace(/^@/, "")}` : undefined;
+  const senderName = full ?? handle ?? null;
+  const senderLabel = full && handle ? `${full} (${handle})` : (senderName ?? (r.senderId as string | undefined) ?? null);
+  return { senderName, senderLabel };
+}
+
+function toView(r: Obj): PairingRequest {
   return {
     code: String(r.code ?? r.requestId ?? ""),
     senderId: (r.senderId as string | undefined) ?? null,
-    senderLabel: (r.senderLabel as string | undefined) ?? null,
+    ...sender(r),
     createdAt: iso(r.createdAt),
     expiresAt: iso(r.expiresAt),
     accountId: String(r.accountId ?? "default"),
@@ -71,7 +79,7 @@ export async function pairingList(gw: InstanceGateway, userId: string, query: Re
 export async function pairingApprove(gw: InstanceGateway, userId: string, rawBody: unknown) {
   const body = objectBody(rawBody);
   const channel = requiredString(body, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
-  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the pairing code the sender received (e.g. ABC3KLM9)");
+  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the code of a pending request from pairing/list");
   const notify = optionalBoolean(body, "notify") ?? false;
   let accountId = body.accountId;
   if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {

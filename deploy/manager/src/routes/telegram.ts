@@ -1,4 +1,4 @@
-import { badRequest } from "@clawbox/shared";
+import { badRequest, TELEGRAM_BOT_TOKEN_PATTERN } from "@clawbox/shared";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
 import { toHttpError, type InstanceGateway } from "../services/gateway-rpc.ts";
 import { redactSecrets } from "../gateway/redact.ts";
@@ -13,13 +13,13 @@ import { objectBody } from "../gateway/validate.ts";
  * The token's shape is checked before anything is sent, and it never appears in a response,
  * an error or a log line.
  */
-export const BOT_TOKEN_PATTERN = /^\d{5,12}:[A-Za-z0-9_-]{30,}$/;
+
 
 export async function telegramSetup(gw: InstanceGateway, userId: string, rawBody: unknown) {
   const body = objectBody(rawBody);
   const botToken = body.botToken;
   if (typeof botToken !== "string" || botToken.length === 0) throw badRequest("botToken", "required", "botToken is required (the token BotFather gave you)");
-  if (!BOT_TOKEN_PATTERN.test(botToken)) {
+  if (!TELEGRAM_BOT_TOKEN_PATTERN.test(botToken)) {
     throw badRequest("botToken", "telegram-bot-token", "botToken must look like <5-12 digit bot id>:<30+ characters of A-Z a-z 0-9 _ ->, as issued by BotFather");
   }
   const raw = JSON.stringify({ channels: { telegram: { enabled: true, botToken, dmPolicy: "pairing" } } });

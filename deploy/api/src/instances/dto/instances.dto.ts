@@ -15,14 +15,6 @@ export class DeleteInstanceQuery {
   preservePvc?: boolean;
 }
 
-export class TelegramSetupDto {
-  @ApiProperty({ example: "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", description: "From BotFather; never echoed back" })
-  @IsString()
-  @Matches(/^\d{3,}:[A-Za-z0-9_-]{20,}$/, { message: "botToken must look like <digits>:<token> as issued by BotFather" })
-  @MaxLength(200)
-  botToken: string;
-}
-
 export class TelegramStatusQuery {
   @ApiPropertyOptional()
   @IsOptional()
@@ -87,26 +79,6 @@ export class RpcDto {
   @Min(100)
   @Max(120_000)
   timeoutMs?: number;
-}
-
-export class PodView {
-  @ApiProperty() name: string;
-  @ApiProperty() phase: string;
-  @ApiProperty() ready: boolean;
-  @ApiProperty() restartCount: number;
-  @ApiProperty({ type: Object }) state: Record<string, unknown>;
-  @ApiProperty({ type: Object }) conditions: Record<string, boolean>;
-  @ApiProperty() createdAt: string;
-}
-
-export class InstanceView {
-  @ApiProperty({ format: "uuid" }) id: string;
-  @ApiProperty({ format: "date-time" }) createdAt: string;
-  @ApiProperty({ enum: ["pending", "starting", "running", "error", "unknown"] }) phase: string;
-  @ApiProperty() ready: boolean;
-  @ApiPropertyOptional({ description: "Only when phase is error" }) message?: string;
-  @ApiProperty({ type: [PodView] }) pods: PodView[];
-  @ApiPropertyOptional({ type: Object }) vnc?: { available: boolean; reason?: string };
 }
 
 export class VncTicketView {

@@ -1,0 +1,51 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/**
+ * Telegram bot tokens as BotFather issues them: the bot's numeric id (5-12 digits), a colon,
+ * then 30+ characters of A-Z a-z 0-9 _ -. One rule for the Manager, the App API and the app.
+ * Plain module (no imports beyond TypeBox) so the app can import it at run time.
+ */
+export const TELEGRAM_BOT_TOKEN_SOURCE = "^\\d{5,12}:[A-Za-z0-9_-]{30,}$";
+export const TELEGRAM_BOT_TOKEN_PATTERN = new RegExp(TELEGRAM_BOT_TOKEN_SOURCE);
+
+export function isTelegramBotToken(value: string): boolean {
+  return value.length <= 200 && TELEGRAM_BOT_TOKEN_PATTERN.test(value);
+}
+
+export const TelegramSetupSchema = Type.Object(
+  {
+    botToken: Type.String({
+      pattern: TELEGRAM_BOT_TOKEN_SOURCE,
+      maxLength: 200,
+      writeOnly: true,
+      description: "From BotFather (<5-12 digit bot id>:<30+ characters>); never echoed back",
+      examples: ["123456789:AAFakeTokenForDocsOnly_abcdefghijkl"],
+    }),
+  },
+  { additionalProperties: false, $id: "TelegramSetup" },
+);
+export type TelegramSetup = Static<typeof TelegramSetupSchema>;
+
+const nullableString = Type.Union([Type.String(), Type.Null()]);
+
+/**
+ * A pending DM pairing request (someone wrote to the bot; the owner approves them). `code` is
+ * the gateway's opaque request id, which approve takes; the owner picks a request by its sender.
+ */
+export const PairingRequestSchema = Type.Object({
+  code: Type.String(),
+  senderId: nullableString,
+  senderName: Type.Union([Type.String({ description: 'The sender\'s display name ("Alice Liddell", else "@alice")' }), Type.Null()]),
+  senderLabel: Type.Union([Type.String({ description: 'Name and handle, e.g. "Alice Liddell (@alice)"; the bare id when the channel gave neither' }), Type.Null()]),
+  createdAt: nullableString,
+  expiresAt: nullableString,
+  accountId: Type.String(),
+});
+export type PairingRequest = Static<typeof PairingRequestSchema>;
+
+export const PairingListSchema = Type.Object(
+  // channel is optional in the request: null when the list covers every channel.
+  { channel: nullableString, requests: Type.Array(PairingRequestSchema) },
+  { $id: "PairingList" },
+);
+export type PairingList = Static<typeof PairingListSchema>;
