@@ -10,6 +10,7 @@ import { loadConfig } from "../../deploy/manager/src/config.ts";
 import { ManagerMetrics } from "../../deploy/manager/src/metrics.ts";
 import { createRuntime } from "../../deploy/manager/src/runtime/index.ts";
 import { buildServer } from "../../deploy/manager/src/server.ts";
+import { freePortBase } from "../support/free-port-base.ts";
 import { ensureSchemathesis, runSchemathesis } from "./support/schemathesis.ts";
 
 /**
@@ -37,7 +38,7 @@ beforeAll(async () => {
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     OPENCLAW_RUNTIME: "local",
     CLAWBOX_DATA_DIR: dataDir,
-    LOCAL_PORT_BASE: "39200",
+    LOCAL_PORT_BASE: String(await freePortBase(1)),
     CLAWBOX_DESKTOP: "off",
     HOST: "127.0.0.1",
   });

@@ -1,13 +1,25 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startPlatformProcess, type StartedPlatform } from "../../e2e/support/platform.ts";
+import { freePortBase } from "../../support/free-port-base.ts";
 import { call } from "./http.ts";
 
 /**
  * The attacked target: the real platform exactly as `npm start` runs it (Manager with the local
- * runtime, App API on PGlite, the app's one-origin proxy), on ports of its own.
+ * runtime, App API on PGlite, the app's one-origin proxy), on ports free at the time.
  */
-export const PORTS = { app: 38080, api: 38040, manager: 38030, instances: 38200 };
+/** A TCP port free right now (the kernel picks it), so parallel checkouts never collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 /** Per-address limit of the auth routes during the suite (each test uses its own addresses). */
 export const AUTH_RATE_LIMIT_PER_MINUTE = 30;
 
@@ -20,18 +32,20 @@ export interface Target extends StartedPlatform {
 }
 
 export async function startTarget(): Promise<Target> {
+  const ports = { app: await freePort(), api: await freePort(), manager: await freePort() };
   const p = await startPlatformProcess({
-    CLAWBOX_APP_PORT: String(PORTS.app),
-    CLAWBOX_API_PORT: String(PORTS.api),
-    CLAWBOX_MANAGER_PORT: String(PORTS.manager),
-    LOCAL_PORT_BASE: String(PORTS.instances),
+    CLAWBOX_APP_PORT: String(ports.app),
+    CLAWBOX_API_PORT: String(ports.api),
+    CLAWBOX_MANAGER_PORT: String(ports.manager),
+    // Two instances (the suite's two users), one spare block.
+    LOCAL_PORT_BASE: String(await freePortBase(3)),
     AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_RATE_LIMIT_PER_MINUTE),
     LOG_LEVEL: "debug",
   });
   const secret = (name: string) => readFileSync(join(p.dataDir, "secrets", name), "utf8").trim();
   return {
     ...p,
-    managerUrl: `http://127.0.0.1:${PORTS.manager}`,
+    managerUrl: `http://127.0.0.1:${ports.manager}`,
     viaProxy: `${p.appUrl}/api`,
     managerApiKey: secret("manager-api-key"),
     jwtSecret: secret("jwt-secret"),
