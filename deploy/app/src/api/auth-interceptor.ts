@@ -13,16 +13,31 @@ export interface AuthInterceptorOptions {
   onSessionExpired?: () => void;
   /**
    * Runs `fn` while holding a lock shared by every tab of this origin (default: the Web Locks
-   * API, navigator.locks), so tabs sharing one stored session refresh one at a time.
+   * API, navigator.locks), so tabs sharing one stored session refresh one at a time. `fn` is
+   * told whether it had to wait for another holder (then that tab just rotated the tokens).
    */
-  lock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  lock?: <T>(name: string, fn: (waited: boolean) => Promise<T>) => Promise<T>;
 }
 
-/** Web Locks when the browser has them (all current ones do); otherwise no cross-tab lock. */
-export function webLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Web Locks when the browser has them (all current ones do); otherwise no cross-tab lock.
+ * "Did we wait?" is decided atomically by the browser: an `ifAvailable` request either gets
+ * the lock at once or gets null because another tab holds it.
+ */
+export function webLock<T>(name: string, fn: (waited: boolean) => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;
-  return locks ? (locks.request(name, fn) as Promise<T>) : fn();
+  if (!locks) return fn(false);
+  return locks.request(name, { ifAvailable: true }, (lock) =>
+    lock ? fn(false) : locks.request(name, () => fn(true)),
+  ) as Promise<T>;
 }
+
+/**
+ * How long a tab that waited for another tab's refresh waits for that tab's tokens to reach
+ * its copy of localStorage: browsers propagate storage between tabs asynchronously, so the
+ * lock can be granted a moment before the new tokens are visible here.
+ */
+const ADOPT_WAIT_MS = 2000;
 
 const REFRESH_LOCK = "clawbox.refresh";
 
@@ -81,13 +96,21 @@ export class AuthInterceptor {
 
   private doRefresh(): Promise<AuthTokens> {
     const before = this.opts.tokens.get();
-    return this.opts.lock(REFRESH_LOCK, async () => {
-      const current = this.opts.tokens.get();
-      // Another tab refreshed while this one waited for the lock: use its tokens.
-      if (current && before && current.refreshToken !== before.refreshToken && current.accessTokenExpiresAt - this.opts.now() > this.opts.refreshSkewMs) {
-        return current;
+    // waited: another tab held the lock, i.e. it just rotated the very token this tab holds.
+    return this.opts.lock(REFRESH_LOCK, async (waited) => {
+      const rotated = () => {
+        const current = this.opts.tokens.get();
+        const fresh = current && before && current.refreshToken !== before.refreshToken && current.accessTokenExpiresAt - this.opts.now() > this.opts.refreshSkewMs;
+        return fresh ? current : null;
+      };
+      let adopted = rotated();
+      // The other tab's tokens may not have reached this tab's storage yet: wait a moment for
+      // them rather than spend the old refresh token a second time (that would end the session).
+      for (let ms = 0; !adopted && waited && ms < ADOPT_WAIT_MS; ms += 25) {
+        await new Promise((r) => setTimeout(r, 25));
+        adopted = rotated();
       }
-      return this.exchange(current);
+      return adopted ?? this.exchange(this.opts.tokens.get());
     });
   }
 
