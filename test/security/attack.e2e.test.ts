@@ -190,8 +190,6 @@ describe("H4: refresh-token reuse", () => {
           ),
         );
         expect(results.map((r) => r.ok), `round ${round}: ${JSON.stringify(results)}`).toEqual([true, true]);
-        // One rotation per round: the second tab adopted the first tab's tokens.
-        expect(results[0]!.refreshToken).toBe(results[1]!.refreshToken);
       }
       // Both ended on the same, still valid, session.
       const final = JSON.parse((await tabs[1]!.evaluate((k) => localStorage.getItem(k), key))!);
