@@ -5,7 +5,9 @@ import { sendJson, startHttp } from "./http-standin.ts";
  * STAND-IN for OpenRouter's key-management API (not reachable from here), per its public docs:
  * `POST /api/v1/keys` {name, limit?} -> 201 {data:{hash,name,label,disabled,limit,usage,
  * created_at,updated_at}, key:"sk-or-v1-..."}; `PATCH /api/v1/keys/{hash}` {disabled?, name?,
- * limit?} -> {data}; `GET /api/v1/keys/{hash}` -> {data}. Every call needs
+ * limit?} -> {data}; `GET /api/v1/keys/{hash}` -> {data}; `GET /api/v1/keys?offset=` -> {data:[...]}
+ * (pages of 100). `failNextCreateAfterKey()` makes the next create make the key and then answer
+ * 500, as a provider failing after the write would. Every call needs
  * `Authorization: Bearer <management key>` (401 otherwise). Calls are recorded.
  */
 export interface StandinKey {
@@ -19,6 +21,7 @@ export interface StandinKey {
 export async function start(opts: { managementKey: string }) {
   const keys = new Map<string, StandinKey>();
   const calls: { method: string; path: string; body: unknown; authorized: boolean }[] = [];
+  let failAfterKey = false;
   const view = (k: StandinKey) => ({
     hash: k.hash,
     name: k.name,
@@ -46,7 +49,15 @@ export async function start(opts: { managementKey: string }) {
         disabled: false,
       };
       keys.set(k.hash, k);
+      if (failAfterKey) {
+        failAfterKey = false;
+        return sendJson(res, 500, { error: { code: 500, message: "Internal Server Error" } });
+      }
       return sendJson(res, 201, { data: view(k), key });
+    }
+    if (req.method === "GET" && url.pathname.replace(/\/$/, "") === "/api/v1/keys") {
+      const offset = Number(url.searchParams.get("offset") ?? 0) || 0;
+      return sendJson(res, 200, { data: [...keys.values()].slice(offset, offset + 100).map(view) });
     }
     const m = /^\/api\/v1\/keys\/([^/]+)$/.exec(url.pathname);
     const k = m ? keys.get(decodeURIComponent(m[1]!)) : undefined;
@@ -61,5 +72,14 @@ export async function start(opts: { managementKey: string }) {
     sendJson(res, 405, { error: { code: 405, message: "Method not allowed" } });
   });
 
-  return { url: http.url, keys, calls, stop: http.stop };
+  return {
+    url: http.url,
+    keys,
+    calls,
+    /** The next POST /api/v1/keys creates the key, then answers 500. */
+    failNextCreateAfterKey() {
+      failAfterKey = true;
+    },
+    stop: http.stop,
+  };
 }

@@ -4,6 +4,7 @@ import { redirectFor } from "./router/guards.ts";
 import { navigate, usePath } from "./router/router.tsx";
 import { ROUTES, type RoutePath } from "./router/routes.ts";
 import { BrowserScreen } from "./screens/BrowserScreen.tsx";
+import { ChatScreen } from "./screens/ChatScreen.tsx";
 import { DashboardScreen } from "./screens/DashboardScreen.tsx";
 import { PaywallScreen } from "./screens/PaywallScreen.tsx";
 import { SettingsScreen } from "./screens/SettingsScreen.tsx";
@@ -22,6 +23,7 @@ const SCREENS: Record<RoutePath, ComponentType> = {
   [ROUTES.paywall]: PaywallScreen,
   [ROUTES.setup]: SetupScreen,
   [ROUTES.dashboard]: DashboardScreen,
+  [ROUTES.chat]: ChatScreen,
   [ROUTES.whatsapp]: WhatsAppScreen,
   [ROUTES.telegram]: TelegramScreen,
   [ROUTES.browser]: BrowserScreen,

@@ -35,6 +35,8 @@ export interface ManagerConfig {
     storageSize: string;
     /** Path of a kubeconfig file; empty = in-cluster config (or ~/.kube/config outside a cluster). */
     kubeconfigPath: string;
+    /** CLAWBOX_RECONCILE_INTERVAL_MS: time between the reconciler's passes over leftovers (0 = off). */
+    reconcileIntervalMs: number;
   };
   local: {
     dataDir: string;
@@ -157,6 +159,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       storageClass: str(env, "OPENCLAW_STORAGE_CLASS", ""),
       storageSize: str(env, "OPENCLAW_STORAGE_SIZE", "10Gi"),
       kubeconfigPath: str(env, "KUBECONFIG", ""),
+      reconcileIntervalMs: millis(env, "CLAWBOX_RECONCILE_INTERVAL_MS", 60_000),
     },
     local: {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),

@@ -1,13 +1,15 @@
 /**
  * Manager entry point: load config (refuse to start on a missing/invalid value), create the
  * runtime (kubernetes or local), sync its cache, listen on :3000, and shut down gracefully on
- * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop watches/processes).
+ * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop watches/processes), exiting
+ * non-zero when stopping fails.
  */
 import { createLogger } from "@clawbox/shared";
 import { ConfigError, loadConfig } from "./config.ts";
 import { ManagerMetrics } from "./metrics.ts";
 import { createRuntime } from "./runtime/index.ts";
 import { buildServer } from "./server.ts";
+import { stopAll } from "./shutdown.ts";
 
 const logger = createLogger("openclaw-manager");
 
@@ -37,13 +39,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
-    try {
-      await app.close();
-      await runtime.stop();
-    } finally {
-      clearTimeout(force);
-      process.exit(0);
-    }
+    const code = await stopAll({ server: app, runtime }, logger);
+    clearTimeout(force);
+    process.exit(code);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

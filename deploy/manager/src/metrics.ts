@@ -4,6 +4,7 @@
  *   openclaw_manager_create_to_running_seconds              POST that created an instance -> phase running
  *   openclaw_manager_apiserver_requests_total{verb,resource,code}   every Kubernetes API call
  *   openclaw_manager_apiserver_errors_total{verb,resource,reason}   failed ones (>=400 or unreachable)
+ *   openclaw_manager_cleanups_total{cause}                  rollbacks of failed creates, orphans the reconciler removed
  * plus the default process metrics (RSS, heap, event loop lag).
  */
 import { INSTANCE_PHASES, type InstanceStatus } from "@clawbox/shared";
@@ -14,6 +15,7 @@ export class ManagerMetrics {
   readonly apiRequests: Counter<"verb" | "resource" | "code">;
   readonly apiErrors: Counter<"verb" | "resource" | "reason">;
   readonly createToRunning: Histogram;
+  readonly cleanups: Counter<"cause">;
   private listInstances: (() => Promise<InstanceStatus[]>) | undefined;
   /** userId -> time its create was accepted; cleared when it first reports running (or is deleted). */
   private readonly pendingCreates = new Map<string, number>();
@@ -48,6 +50,12 @@ export class ManagerMetrics {
       name: "openclaw_manager_apiserver_errors_total",
       help: "Kubernetes API server requests that failed (HTTP >= 400 or unreachable)",
       labelNames: ["verb", "resource", "reason"],
+      registers: [this.registry],
+    });
+    this.cleanups = new Counter({
+      name: "openclaw_manager_cleanups_total",
+      help: "Instances whose objects were removed because they were incomplete: cause rollback (a failed create) or orphan (the reconciler)",
+      labelNames: ["cause"],
       registers: [this.registry],
     });
   }

@@ -23,6 +23,11 @@ export interface InstanceRuntime {
    * env variable, read only at process start. Null if the user has no instance.
    */
   setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null>;
+  /**
+   * Restarts the assistant keeping everything (instance id, data, channels): a rollout restart
+   * on Kubernetes, a process restart locally. Never deletes. Null if the user has no instance.
+   */
+  restart(userId: string): Promise<InstanceStatus | null>;
   /** Where the agent and VNC of a running instance are; null if the user has no instance. */
   endpoint(userId: string): Promise<InstanceEndpoint | null>;
 }

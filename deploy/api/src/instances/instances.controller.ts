@@ -50,6 +50,13 @@ export class InstancesController {
     return this.instances.delete(user.id, id, q.preservePvc ?? true);
   }
 
+  @Post(":id/restart")
+  @HttpCode(200)
+  @ApiOkResponse({ ...instanceViewDoc, description: "Restarts the assistant; the instance keeps its id, data and channels" })
+  restart(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
+    return this.instances.restart(user.id, id);
+  }
+
   @Post(":id/telegram/setup")
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(TelegramSetupSchema) })

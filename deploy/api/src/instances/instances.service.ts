@@ -6,6 +6,7 @@ import { CONFIG, LOGGER } from "../common/tokens.ts";
 import { ManagerClient, type ManagerCall } from "../manager/manager.client.ts";
 import { managerUserIdFor } from "../manager/manager-user-id.ts";
 import { ModelSettingsService } from "../model/model-settings.service.ts";
+import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
 import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
 import type { VncTicketView } from "./dto/instances.dto.ts";
 import { InstancesRepository } from "./instances.repository.ts";
@@ -28,6 +29,7 @@ export class InstancesService {
     private readonly manager: ManagerClient,
     private readonly subscriptions: SubscriptionsService,
     private readonly models: ModelSettingsService,
+    private readonly openrouterKeys: OpenRouterKeysService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -50,8 +52,11 @@ export class InstancesService {
 
   /**
    * Entitlement -> limit (row inserted once, in a transaction) -> OpenRouter key -> Manager.
-   * If anything after the insert fails, the row goes again, so a retry starts clean; the
-   * Manager's create is idempotent, so a retry never makes a second instance there either.
+   * All or nothing: if anything after the insert fails, the row goes again, the Manager is asked
+   * to delete what it may have applied (data kept; it may have acted before failing, e.g. on a
+   * 503 or a timeout), and a key this create made or switched on is switched off again, so a
+   * failed create leaves no usable key behind. A retry starts clean; the Manager's create is
+   * idempotent, so it never makes a second instance there either.
    */
   async create(ownerId: string): Promise<InstanceView> {
     await this.subscriptions.assertEntitled(ownerId);
@@ -64,20 +69,44 @@ export class InstancesService {
       });
     }
     const row = inserted.row;
+    let keyWasActive = true;
+    let managerCalled = false;
     try {
+      keyWasActive = await this.openrouterKeys.isActive(ownerId);
       const model = await this.models.effective(ownerId, managerUserId);
+      managerCalled = true;
       const status = await this.manager.create(managerUserId, {}, model?.settings);
       this.logger.info({ userId: ownerId, instanceId: row.id, managerUserId, modelSource: model?.source ?? null }, "instance created");
       return view(row, status);
     } catch (e) {
-      await this.instances.delete(row.id);
-      // The Manager may have acted before failing (e.g. a timeout); undo there too, keeping data.
-      if (e instanceof HttpError && (e.status === 504 || e.status === 502)) {
-        await this.manager.delete(managerUserId, true).catch(() => undefined);
-      }
+      await this.rollBack(ownerId, row, { managerCalled, keyWasActive });
       this.logger.warn({ userId: ownerId, instanceId: row.id, status: (e as HttpError).status }, "instance create failed, rolled back");
       throw e;
     }
+  }
+
+  /** Undoes a failed create; each step is attempted even if one before it fails. */
+  private async rollBack(ownerId: string, row: InstanceRow, done: { managerCalled: boolean; keyWasActive: boolean }): Promise<void> {
+    const log = this.logger.child({ userId: ownerId, instanceId: row.id });
+    await this.instances.delete(row.id).catch((e) => log.error({ err: (e as Error)?.message }, "rollback: row delete failed"));
+    // Another instance of the owner shares the Manager userId: its objects are not ours to delete.
+    const shared = (await this.instances.listByOwner(ownerId).catch(() => [])).some((r) => r.managerUserId === row.managerUserId);
+    if (done.managerCalled && !shared) {
+      // Unreachable Manager: its reconciler removes whatever it applied at its next resync.
+      await this.manager.delete(row.managerUserId, true).catch((e) => log.warn({ err: (e as Error)?.message }, "rollback: manager delete failed"));
+    }
+    if (!done.keyWasActive) {
+      await this.openrouterKeys.disable(ownerId, "instance create failed").catch((e) => log.error({ err: (e as Error)?.message }, "rollback: openrouter key disable failed"));
+    }
+  }
+
+  /** A restart at the Manager that keeps the instance (same id), its data and its channels. */
+  async restart(ownerId: string, id: string): Promise<InstanceView> {
+    const row = await this.owned(ownerId, id);
+    const status = await this.manager.restart(row.managerUserId);
+    if (!status) throw notFound("Instance not found");
+    this.logger.info({ userId: ownerId, instanceId: row.id }, "instance restarted");
+    return view(row, status);
   }
 
   /** After a model change: every instance of the owner restarts with the model now in effect. */

@@ -76,6 +76,18 @@ export class ManagerClient {
     return res;
   }
 
+  /** A restart that keeps the instance and its data; null when the Manager has no such instance. */
+  async restart(userId: string): Promise<InstanceStatus | null> {
+    try {
+      return await this.request<InstanceStatus>("restart", "POST", `/api/instances/${encodeURIComponent(userId)}/restart`, {
+        timeoutMs: Math.max(this.config.managerTimeoutMs, 90_000),
+      });
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
   /** null when the Manager does not know the instance (404). */
   async get(userId: string): Promise<InstanceStatus | null> {
     try {

@@ -30,7 +30,16 @@ export class OpenRouterKeysService {
     if (!this.enabled) return undefined;
     let row = await this.keys.findByUser(userId);
     if (!row) {
-      const created = await this.client.createKey(`clawbox-${label}`, this.config.openrouterKeyLimit);
+      const name = `clawbox-${label}`;
+      let created;
+      try {
+        created = await this.client.createKey(name, this.config.openrouterKeyLimit);
+      } catch (e) {
+        // OpenRouter may have made the key and failed after (or the answer got lost): find it by
+        // name and switch it off, so no key we never stored stays usable.
+        await this.disableUnrecorded(userId, name);
+        throw e;
+      }
       row = await this.keys.insert({
         userId,
         providerKeyHash: created.hash,
@@ -48,6 +57,25 @@ export class OpenRouterKeysService {
     }
     if (row.state !== "active") await this.enable(userId);
     return decryptSecret(this.config.encryptionKey, row.keyEncrypted, userId);
+  }
+
+  private async disableUnrecorded(userId: string, name: string): Promise<void> {
+    try {
+      const known = (await this.keys.findByUser(userId))?.providerKeyHash;
+      for (const hash of await this.client.enabledKeysNamed(name)) {
+        if (hash === known) continue;
+        await this.client.setDisabled(hash, true);
+        this.logger.warn({ userId, providerKeyHash: hash }, "openrouter key from a failed create disabled");
+      }
+    } catch (e) {
+      this.logger.error({ userId, err: (e as Error)?.message }, "could not check OpenRouter for a key from a failed create");
+    }
+  }
+
+  /** Whether the user has a key that is switched on now (a failed create switches off only what it switched on). */
+  async isActive(userId: string): Promise<boolean> {
+    if (!this.enabled) return false;
+    return (await this.keys.findByUser(userId))?.state === "active";
   }
 
   /** The key if one was created already (never creates one). */

@@ -15,7 +15,8 @@ const failed = (what: string) =>
 
 /**
  * OpenRouter's key-management API (docs: "Management API Keys"): `POST /api/v1/keys`
- * {name, limit} -> 201 {data:{hash,...}, key}; `PATCH /api/v1/keys/{hash}` {disabled}.
+ * {name, limit} -> 201 {data:{hash,...}, key}; `PATCH /api/v1/keys/{hash}` {disabled};
+ * `GET /api/v1/keys?offset=` -> {data:[...]} (to find a key a failed create may have made).
  * Authorized with the management key, which never leaves this class.
  */
 @Injectable()
@@ -35,17 +36,30 @@ export class OpenRouterClient {
     return { key: body.key, hash: body.data.hash };
   }
 
+  /** Hashes of the enabled keys with this name (`GET /api/v1/keys`, paged by offset). */
+  async enabledKeysNamed(name: string): Promise<string[]> {
+    const hashes: string[] = [];
+    for (let offset = 0, page = 0; page < 50; page++) {
+      const body = (await this.send("GET", `/api/v1/keys?offset=${offset}`)) as { data?: { hash?: unknown; name?: unknown; disabled?: unknown }[] };
+      const items = Array.isArray(body?.data) ? body.data : [];
+      if (items.length === 0) break;
+      for (const k of items) if (k.name === name && k.disabled !== true && typeof k.hash === "string") hashes.push(k.hash);
+      offset += items.length;
+    }
+    return hashes;
+  }
+
   async setDisabled(hash: string, disabled: boolean): Promise<void> {
     await this.send("PATCH", `/api/v1/keys/${encodeURIComponent(hash)}`, { disabled });
   }
 
-  private async send(method: string, path: string, body: unknown): Promise<unknown> {
+  private async send(method: string, path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(this.config.openrouterApiUrl + path, {
         method,
         headers: { authorization: `Bearer ${this.config.openrouterManagementKey}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (e) {

@@ -1,9 +1,14 @@
+import { SseParser } from "@clawbox/shared/contract/sse";
 import { ApiError } from "./api-error.ts";
 import { AuthInterceptor, type AuthInterceptorOptions } from "./auth-interceptor.ts";
 import {
   parseAuthResponse,
   type AuthResponse,
+  type ChatHistory,
+  type ChatStreamEvent,
   type Instance,
+  type ModelSettings,
+  type ModelView,
   type PairingRequest,
   type Subscription,
   type TelegramStatus,
@@ -82,17 +87,73 @@ export class ApiClient {
   getInstance(id: string) {
     return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
   }
-  /**
-   * Restarts the gateway, keeping its data: the App API has no restart route, so this deletes
-   * the instance with its data volume preserved and creates it again (the Manager userId is
-   * derived from the account, so the new instance gets the same state back).
-   */
-  async restartInstance(id: string): Promise<Instance> {
-    await this.deleteInstance(id);
-    return this.createInstance();
+  /** Restarts the assistant in place: same instance id, its data and channels kept. */
+  restartInstance(id: string): Promise<Instance> {
+    return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
   }
   deleteInstance(id: string) {
     return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}?preservePvc=true`);
+  }
+
+  // --- the assistant's model (Settings > Assistant's model) ---
+  /** The model in effect, or null when the assistant has none (404 model_not_configured). */
+  async getModel(): Promise<ModelView | null> {
+    try {
+      return await this.json<ModelView>("GET", "/users/me/model");
+    } catch (err) {
+      if (err instanceof ApiError && err.body.code === "model_not_configured") return null;
+      throw err;
+    }
+  }
+  /** Stores the model (without apiKey the saved key is kept) and restarts the assistant with it. */
+  setModel(settings: ModelSettings) {
+    return this.json<ModelView>("PUT", "/users/me/model", settings);
+  }
+  async clearModel(): Promise<void> {
+    await this.json("DELETE", "/users/me/model");
+  }
+
+  // --- chat ---
+  chatHistory(id: string) {
+    return this.json<ChatHistory>("GET", `${inst(id)}/chat/history`);
+  }
+  /**
+   * Sends a message and calls `onEvent` for each server-sent event as it arrives (delta...,
+   * then done or error). Resolves when the stream ends. A refused request (404, 400, expired
+   * session) throws the ApiError like every other call; a stream that breaks off without
+   * done/error is reported as one more `error` event, so the screen has one place for failures.
+   */
+  async chat(id: string, message: string, onEvent: (e: ChatStreamEvent) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.auth.send(`${inst(id)}/chat`, {
+      method: "POST",
+      headers: { ...jsonHeaders, accept: "text/event-stream" },
+      body: JSON.stringify({ message }),
+      signal,
+    });
+    if (!res.ok) await readJson(res); // throws the ApiError
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    let finished = false;
+    const deliver = (events: ChatStreamEvent[]) => {
+      for (const e of events) {
+        if (e.event === "done" || e.event === "error") finished = true;
+        onEvent(e);
+      }
+    };
+    try {
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        deliver(parser.feed(decoder.decode(value, { stream: true })));
+      }
+      deliver(parser.feed(decoder.decode()));
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (!finished) onEvent({ event: "error", data: { error: (err as Error).message, code: "chat_failed" } });
+      return;
+    }
+    if (!finished && !signal?.aborted) onEvent({ event: "error", data: { error: "The reply stopped before it finished", code: "chat_failed" } });
   }
 
   // --- channels ---

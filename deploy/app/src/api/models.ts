@@ -1,5 +1,20 @@
 /** Typed models of the App API (the guide's Flutter models: User, AuthTokens, Instance, PairingRequest). */
 
+// The instance, pairing, model and chat shapes are the shared contract's (TypeBox), imported as
+// types only so nothing of TypeBox reaches the bundle.
+export type {
+  ChatErrorCode,
+  ChatHistory,
+  ChatMessage,
+  ChatStreamEvent,
+  InstancePhase,
+  InstanceView as Instance,
+  ModelProvider,
+  ModelSettings,
+  ModelView,
+  PairingRequest,
+} from "@clawbox/shared";
+
 export interface User {
   id: string;
   email: string;
@@ -19,19 +34,6 @@ export interface AuthResponse {
   tokens: AuthTokens;
 }
 
-/** Phase model of the Manager, passed through by the App API unchanged. */
-export type InstancePhase = "pending" | "starting" | "running" | "error" | "unknown";
-
-export interface Instance {
-  id: string;
-  phase: InstancePhase;
-  /** Present when phase is "error". */
-  message?: string;
-  ready?: boolean;
-  createdAt?: string;
-  vnc?: { available: boolean; reason?: string };
-}
-
 export interface Subscription {
   active: boolean;
   entitlement: string | null;
@@ -39,15 +41,6 @@ export interface Subscription {
   source: string | null;
   /** false when the server runs without subscriptions: the paywall is skipped. */
   required: boolean;
-}
-
-export interface PairingRequest {
-  code: string;
-  channel?: string;
-  id?: string;
-  name?: string;
-  createdAt?: string;
-  [extra: string]: unknown;
 }
 
 export interface TelegramStatus {

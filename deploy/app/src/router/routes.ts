@@ -5,11 +5,16 @@ export const ROUTES = {
   paywall: "/paywall",
   setup: "/setup",
   dashboard: "/dashboard",
+  chat: "/chat",
   whatsapp: "/whatsapp",
   telegram: "/telegram",
   browser: "/browser",
   settings: "/settings",
 } as const;
+
+/** Settings scrolled to "Assistant's model": where the dashboard and the chat send a user without a model. */
+export const MODEL_SETTINGS_ID = "model";
+export const MODEL_SETTINGS_LINK = `${ROUTES.settings}#${MODEL_SETTINGS_ID}`;
 
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { Instance } from "../api/models.ts";
 import { useI18n } from "../i18n/i18n.tsx";
+import { ModelNotice } from "../model/ModelNotice.tsx";
 import { Link, navigate } from "../router/router.tsx";
 import { ROUTES } from "../router/routes.ts";
 import { useSession } from "../session/context.tsx";
@@ -60,6 +61,7 @@ export function DashboardScreen() {
           <p className="hint">{t("dashboard.createdAt", { date: new Date(instance.createdAt).toLocaleString(lang) })}</p>
         ) : null}
       </Card>
+      <ModelNotice />
       <Card title={t("dashboard.channels")} testId="channels-card">
         <ChannelRow name={t("dashboard.whatsapp")} connected={channels.whatsapp} to={ROUTES.whatsapp} enabled={running} testId="channel-whatsapp" />
         <ChannelRow name={t("dashboard.telegram")} connected={channels.telegram} to={ROUTES.telegram} enabled={running} testId="channel-telegram" />

@@ -1,4 +1,5 @@
 import { useI18n } from "../i18n/i18n.tsx";
+import { ModelSettingsCard } from "../model/ModelSettingsCard.tsx";
 import { LANGUAGES } from "../i18n/translate.ts";
 import { useSession } from "../session/context.tsx";
 import { Button, Card, ErrorText, Screen } from "../ui/components.tsx";
@@ -19,6 +20,7 @@ export function SettingsScreen() {
         <p data-testid="account-email">{state.user?.email ?? ""}</p>
         {state.user?.name ? <p className="muted">{state.user.name}</p> : null}
       </Card>
+      <ModelSettingsCard />
       {sub ? (
         <Card title={t("settings.subscription")}>
           <p className={sub.active ? "ok" : "muted"}>

@@ -6,6 +6,7 @@ import { useSession } from "../session/context.tsx";
 import { Button, Card, ErrorText, Field, Screen } from "../ui/components.tsx";
 import { useAction } from "../ui/use-action.ts";
 import { usePoll } from "../ui/use-poll.ts";
+import { pairingSender } from "../channels/pairing.ts";
 import { isTelegramToken } from "../channels/telegram-token.ts";
 import { WithRunningInstance } from "./instance-guard.tsx";
 
@@ -83,16 +84,24 @@ function TelegramConnect({ instance }: { instance: Instance }) {
         ) : (
           <ul className="list" data-testid="pairing-list">
             {requests.map((r) => (
-              <li key={r.code} className="channel">
-                <span className="mono">{r.code}</span>
-                {r.name ? <span className="muted">{t("telegram.requestFrom", { name: String(r.name) })}</span> : null}
-                <Button className="btn-small" onClick={() => void approve.run(r.code)} disabled={approve.busy}>{t("telegram.approve")}</Button>
-              </li>
+              <PairingRow key={r.code} request={r} onApprove={() => void approve.run(r.code)} busy={approve.busy} />
             ))}
           </ul>
         )}
         <ErrorText>{refresh.error ?? approve.error}</ErrorText>
       </Card>
     </Screen>
+  );
+}
+
+function PairingRow({ request, onApprove, busy }: { request: PairingRequest; onApprove: () => void; busy: boolean }) {
+  const { t } = useI18n();
+  const sender = pairingSender(request);
+  return (
+    <li className="channel" data-testid="pairing-request">
+      <span className="mono">{request.code}</span>
+      {sender ? <span className="muted" data-testid="pairing-sender">{t("telegram.requestFrom", { name: sender })}</span> : null}
+      <Button className="btn-small" onClick={onApprove} disabled={busy}>{t("telegram.approve")}</Button>
+    </li>
   );
 }

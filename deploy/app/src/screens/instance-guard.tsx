@@ -7,17 +7,21 @@ import { useSession } from "../session/context.tsx";
 import { Card, PhaseBadge, Screen, Spinner } from "../ui/components.tsx";
 import { usePoll } from "../ui/use-poll.ts";
 
-/** Renders `children(instance)` once the user's instance is running; otherwise its state. */
-export function WithRunningInstance({ title, children }: { title: string; children: (instance: Instance) => ReactNode }) {
+/**
+ * Renders `children(instance)` once the user's instance is running; otherwise its state, with
+ * `notRunning` saying what that means on this screen. `back: null` for screens in the navigation.
+ */
+export function WithRunningInstance({ title, children, notRunning, back = ROUTES.dashboard }: { title: string; children: (instance: Instance) => ReactNode; notRunning?: string; back?: string | null }) {
   const { t } = useI18n();
   const { session, state } = useSession();
   const instance = state.instance;
   usePoll(() => session.refreshInstance(), 3000, instance?.phase !== "running");
-  if (instance === undefined) return <Screen title={title} back={ROUTES.dashboard}><Spinner label={t("common.loading")} /></Screen>;
+  if (instance === undefined) return <Screen title={title} back={back ?? undefined}><Spinner label={t("common.loading")} /></Screen>;
   if (instance === null || instance.phase !== "running") {
     return (
-      <Screen title={title} back={ROUTES.dashboard}>
-        <Card>
+      <Screen title={title} back={back ?? undefined}>
+        <Card testId="not-running">
+          {notRunning ? <p className="notice">{notRunning}</p> : null}
           {instance ? <PhaseBadge phase={instance.phase} message={instance.message} /> : null}
           <Link to={instance ? ROUTES.dashboard : ROUTES.setup} className="btn btn-secondary">{instance ? t("nav.dashboard") : t("setup.create")}</Link>
         </Card>

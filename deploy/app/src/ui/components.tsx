@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from "react";
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 import type { InstancePhase } from "../api/models.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link, usePath } from "../router/router.tsx";
@@ -18,9 +18,23 @@ export function Field({ label, hint, error, ...rest }: InputHTMLAttributes<HTMLI
   );
 }
 
-export function Card({ title, children, testId, action }: { title?: string; children: ReactNode; testId?: string; action?: ReactNode }) {
+/** A labelled <select>; options come as [value, visible label] pairs. */
+export function SelectField({ label, options, ...rest }: SelectHTMLAttributes<HTMLSelectElement> & { label: string; options: readonly (readonly [string, string])[] }) {
   return (
-    <section className="card" data-testid={testId}>
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <select className="input" {...rest}>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>{text}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function Card({ title, children, testId, action, id }: { title?: string; children: ReactNode; testId?: string; action?: ReactNode; id?: string }) {
+  return (
+    <section className="card" data-testid={testId} id={id}>
       {title || action ? (
         <header className="card-head">
           {title ? <h2 className="card-title">{title}</h2> : null}
@@ -83,6 +97,7 @@ export function Screen({ title, children, nav = true, back }: { title: string; c
         <nav className="tabbar" aria-label={t("nav.main")}>
           {([
             [ROUTES.dashboard, "nav.dashboard", "⌂"],
+            [ROUTES.chat, "nav.chat", "✉"],
             [ROUTES.browser, "nav.browser", "▣"],
             [ROUTES.settings, "nav.settings", "⚙"],
           ] as const).map(([to, key, icon]) => (

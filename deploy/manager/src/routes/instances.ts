@@ -107,6 +107,27 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
     },
   );
 
+  app.post<{ Params: { userId: string } }>(
+    "/api/instances/:userId/restart",
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Restart the assistant, keeping its data and channels (Kubernetes: a rollout restart; local: a process restart)",
+        params: userIdParams,
+        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { userId } = request.params;
+      assertUserId(userId);
+      const status = await runtime.restart(userId);
+      if (!status) throw notFound(`No instance for user ${userId}`);
+      request.log.info("instance restart requested");
+      return status;
+    },
+  );
+
   app.delete<{ Params: { userId: string } }>(
     "/api/instances/:userId/model",
     {

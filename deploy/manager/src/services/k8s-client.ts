@@ -115,11 +115,11 @@ export class KubeClient {
     verb: Exclude<Verb, "watch">,
     method: string,
     path: string,
-    opts: { body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+    opts: { body?: unknown; contentType?: string; signal?: AbortSignal; accept?: string } = {},
   ): Promise<KubeResponse<T>> {
     const started = performance.now();
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = opts.accept ? { Accept: opts.accept } : {};
     if (payload !== undefined) {
       headers["Content-Type"] = opts.contentType ?? "application/json";
       headers["Content-Length"] = String(Buffer.byteLength(payload));

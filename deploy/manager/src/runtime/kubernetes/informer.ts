@@ -4,6 +4,7 @@
  * stream re-watch from the last version seen; on 410 Gone (history compacted) relist and diff.
  * Objects pass through `transform` first (trim to what the status mapping reads, or drop).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@clawbox/shared";
 import { KubeApiError, type KubeClient } from "../../services/k8s-client.ts";
 
@@ -25,6 +26,8 @@ export interface InformerOptions<T extends Named> {
   /** Server-side watch timeout; the watch is re-opened after it (default 300 s). */
   watchTimeoutSeconds?: number;
   pageSize?: number;
+  /** Wait after a failed watch, doubling up to `max` (default 500 ms .. 30 s); stop() cuts it short. */
+  backoffMs?: { initial: number; max: number };
 }
 
 /** resourceVersions are opaque, but in practice etcd revisions: compare numerically when both are. */
@@ -159,7 +162,8 @@ export class Informer<T extends Named> {
   }
 
   private async watchLoop(): Promise<void> {
-    let backoffMs = 500;
+    const backoff = this.opts.backoffMs ?? { initial: 500, max: 30_000 };
+    let backoffMs = backoff.initial;
     const signal = this.abort.signal;
     while (!signal.aborted) {
       const current = (this.current = new AbortController());
@@ -173,7 +177,7 @@ export class Informer<T extends Named> {
         });
         for await (const ev of this.opts.client.watch(path, stream)) {
           if (current.signal.aborted) break;
-          backoffMs = 500;
+          backoffMs = backoff.initial;
           if (ev.type === "ERROR") {
             const code = (ev.object as { code?: number })?.code;
             throw new KubeApiError("watch", this.opts.path, code ?? 500, ev.object);
@@ -198,8 +202,9 @@ export class Informer<T extends Named> {
         const gone = e instanceof KubeApiError && e.status === 410;
         if (!gone) {
           this.opts.logger.warn({ err: e instanceof Error ? e.message : String(e), path: this.opts.path }, "watch failed; retrying");
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 30_000);
+          // Aborted by stop(): shutting down never waits out a backoff.
+          await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
+          backoffMs = Math.min(backoffMs * 2, backoff.max);
         }
         if (signal.aborted) return;
         // 410: our resourceVersion is too old. Otherwise the watch may have missed events: relist.

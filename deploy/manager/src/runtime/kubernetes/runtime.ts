@@ -32,6 +32,8 @@ import { AGENT_PORT, NOVNC_PORT } from "../../k8s/builders/pod-layout.ts";
 import { KubeApiError, KubeClient } from "../../services/k8s-client.ts";
 import { objectPath, resourceFor } from "../../k8s/resources.ts";
 import { InstanceCache } from "./cache.ts";
+import { deletionOrder, inDeletionOrder } from "./deletion-order.ts";
+import { Reconciler } from "./reconciler.ts";
 
 export interface KubernetesRuntimeOptions {
   config: ManagerConfig;
@@ -41,13 +43,23 @@ export interface KubernetesRuntimeOptions {
   client?: KubeClient;
 }
 
-/** Objects written together: independent ones in parallel, the NetworkPolicy before any pod. */
+/**
+ * Objects written together: independent ones in parallel, the NetworkPolicy before any pod, and
+ * the Secrets only once the objects the reconciler finds users by (ConfigMap, Service,
+ * NetworkPolicy) exist, so a crash mid-create never leaves a Secret nobody can find (the Manager
+ * may not list Secrets).
+ */
 function applyBatches(objects: KubeObject[]): KubeObject[][] {
-  const first = objects.filter((o) => o.kind !== "Deployment" && o.kind !== "Ingress" && o.kind !== "ManagedCertificate");
+  const exposure = new Set(["Ingress", "ManagedCertificate"]);
+  const markers = objects.filter((o) => o.kind !== "Secret" && o.kind !== "Deployment" && !exposure.has(o.kind));
+  const secrets = objects.filter((o) => o.kind === "Secret");
   const deployment = objects.filter((o) => o.kind === "Deployment");
-  const exposure = objects.filter((o) => o.kind === "Ingress" || o.kind === "ManagedCertificate");
-  return [first, deployment, exposure].filter((b) => b.length > 0);
+  const exposed = objects.filter((o) => exposure.has(o.kind));
+  return [markers, secrets, deployment, exposed].filter((b) => b.length > 0);
 }
+
+/** The pod template annotation `kubectl rollout restart` sets: a new value rolls the pod. */
+export const RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt";
 
 export class KubernetesRuntime implements InstanceRuntime {
   readonly kind = "kubernetes" as const;
@@ -56,6 +68,11 @@ export class KubernetesRuntime implements InstanceRuntime {
   private readonly config: ManagerConfig;
   private readonly logger: Logger;
   private readonly metrics: ManagerMetrics;
+  /** Creates running now, per user: the reconciler leaves these users alone. */
+  private readonly creating = new Map<string, number>();
+  /** Orphan removals running now, per user: a create for that user waits for it first. */
+  private readonly removing = new Map<string, Promise<void>>();
+  readonly reconciler: Reconciler;
 
   constructor(opts: KubernetesRuntimeOptions) {
     this.config = opts.config;
@@ -68,46 +85,139 @@ export class KubernetesRuntime implements InstanceRuntime {
       if (this.metrics.isTracking(userId)) this.metrics.statusSeen(userId, this.cache.get(userId));
     });
     this.metrics.countInstancesFrom(async () => this.cache.list());
+    this.reconciler = new Reconciler({
+      client: this.client,
+      namespace: opts.config.kubernetes.namespace,
+      intervalMs: opts.config.kubernetes.reconcileIntervalMs,
+      logger: this.logger,
+      removeOrphan: (userId) => this.removeOrphan(userId),
+    });
   }
 
   async start(): Promise<void> {
     const t0 = performance.now();
     await this.cache.start();
     this.logger.info({ ...this.cache.stats(), ms: Math.round(performance.now() - t0) }, "watch cache synced");
+    // Only with a synced cache: "no Deployment" must mean none, not "not seen yet".
+    this.reconciler.start();
   }
 
   async stop(): Promise<void> {
+    await this.reconciler.stop();
     await this.cache.stop();
     this.client.close();
   }
 
+  /**
+   * All or nothing for a new instance: when any object fails, what this call applied is deleted
+   * again (a PVC that existed before the call is data and stays) and the original error is
+   * thrown. An update of an existing instance never deletes anything.
+   */
   async create(input: CreateInstanceInput): Promise<{ created: boolean; status: InstanceStatus }> {
     assertUserId(input.userId);
-    const log = this.logger.child({ userId: input.userId });
+    const userId = input.userId;
+    const log = this.logger.child({ userId });
     // Validates secrets/resources before the first write: a bad POST creates nothing.
     const spec = instanceSpecFromInput(this.config, input);
-    const ns = this.config.kubernetes.namespace;
-    let created = false;
-    for (const batch of applyBatches(buildInstanceObjects(spec))) {
-      await Promise.all(
-        batch.map(async (obj) => {
-          const res = await this.client.apply<{ metadata: { resourceVersion: string } }>(
-            objectPath(resourceFor(obj.kind), ns, obj.metadata.name),
-            obj,
-            FIELD_MANAGER,
-          );
-          if (obj.kind === "Deployment") {
-            // The API server answers 201 when this apply created the object, 200 when it updated it.
-            created = res.status === 201;
-            this.cache.seedDeployment(res.body);
-          }
-        }),
-      );
+    // Marked before the first await, so the reconciler can never start on this user from here on.
+    this.creating.set(userId, (this.creating.get(userId) ?? 0) + 1);
+    try {
+      await this.removing.get(userId);
+      const isNew = !this.cache.has(userId);
+      const ns = this.config.kubernetes.namespace;
+      const applied: { kind: string; name: string; createdNow: boolean }[] = [];
+      let created = false;
+      let failure: unknown;
+      for (const batch of applyBatches(buildInstanceObjects(spec))) {
+        const results = await Promise.allSettled(
+          batch.map(async (obj) => {
+            const res = await this.client.apply<{ metadata: { resourceVersion: string } }>(
+              objectPath(resourceFor(obj.kind), ns, obj.metadata.name),
+              obj,
+              FIELD_MANAGER,
+            );
+            // The API server answers 201 when this apply created the object, 200 when it existed.
+            applied.push({ kind: obj.kind, name: obj.metadata.name, createdNow: res.status === 201 });
+            if (obj.kind === "Deployment") {
+              created = res.status === 201;
+              this.cache.seedDeployment(res.body);
+            }
+          }),
+        );
+        const rejected = results.find((r) => r.status === "rejected");
+        if (rejected) {
+          failure = rejected.reason;
+          break;
+        }
+      }
+      if (failure !== undefined) {
+        // A concurrent create of the same user finishes (complete) or rolls back by itself.
+        if (isNew && this.creating.get(userId) === 1) await this.rollBack(userId, applied, failure);
+        else log.warn({ err: (failure as Error)?.message }, "instance create/update failed; nothing deleted");
+        throw failure;
+      }
+      log.info({ created, image: spec.image, secretKeys: Object.keys(spec.secrets).length }, created ? "instance created" : "instance updated");
+      const status = this.cache.get(userId);
+      if (!status) throw new Error(`instance ${userId} applied but not in the cache`);
+      return { created, status };
+    } finally {
+      const n = (this.creating.get(userId) ?? 1) - 1;
+      if (n > 0) this.creating.set(userId, n);
+      else this.creating.delete(userId);
     }
-    log.info({ created, image: spec.image, secretKeys: Object.keys(spec.secrets).length }, created ? "instance created" : "instance updated");
-    const status = this.cache.get(input.userId);
-    if (!status) throw new Error(`instance ${input.userId} applied but not in the cache`);
-    return { created, status };
+  }
+
+  /** Deletes what a failed create of a new instance applied; a PVC it found already there stays. */
+  private async rollBack(userId: string, applied: { kind: string; name: string; createdNow: boolean }[], cause: unknown): Promise<void> {
+    const log = this.logger.child({ userId });
+    const targets = inDeletionOrder(userId, applied.filter((o) => o.kind !== "PersistentVolumeClaim" || o.createdNow));
+    const left: string[] = [];
+    for (const t of targets) {
+      try {
+        await this.deleteObject(t.kind, t.name);
+      } catch (e) {
+        // The reconciler removes what is still here at its next pass (a PVC is never touched).
+        left.push(`${t.kind}/${t.name}`);
+        log.warn({ kind: t.kind, name: t.name, err: (e as Error)?.message }, "rollback delete failed");
+      }
+    }
+    this.metrics.statusSeen(userId, null);
+    this.metrics.cleanups.inc({ cause: "rollback" });
+    log.warn({ err: (cause as Error)?.message, removed: targets.length - left.length, left }, "instance create failed; rolled back what it applied");
+  }
+
+  /** DELETE by name; false on 404. A deleted Deployment leaves the cache at once. */
+  private async deleteObject(kind: string, name: string): Promise<boolean> {
+    try {
+      const res = await this.client.request<{ metadata?: { resourceVersion?: string } }>(
+        "delete",
+        "DELETE",
+        objectPath(resourceFor(kind), this.config.kubernetes.namespace, name),
+        { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" } },
+      );
+      if (kind === "Deployment") this.cache.forgetDeployment(name, res.body?.metadata?.resourceVersion);
+      return true;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * The reconciler's removal of a user's leftovers (everything but the PVC), unless the user has
+   * a Deployment or a create running; such a create waits for a removal already under way.
+   */
+  private async removeOrphan(userId: string): Promise<boolean> {
+    if (this.cache.has(userId) || this.creating.has(userId) || this.removing.has(userId)) return false;
+    const removal = this.delete(userId, { preservePvc: true }).then(() => undefined);
+    this.removing.set(userId, removal.catch(() => undefined));
+    try {
+      await removal;
+      this.metrics.cleanups.inc({ cause: "orphan" });
+      return true;
+    } finally {
+      this.removing.delete(userId);
+    }
   }
 
   async get(userId: string): Promise<InstanceStatus | null> {
@@ -119,42 +229,43 @@ export class KubernetesRuntime implements InstanceRuntime {
     return this.cache.list();
   }
 
-  /** Deletes by name (no reads); 404s are fine. Unknown user = nothing was there to delete. */
+  /**
+   * Deletes every kind an instance can have by name (no reads, whatever today's config is); 404s
+   * are fine. Unknown user = nothing was there to delete.
+   */
   async delete(userId: string, options: { preservePvc: boolean }): Promise<DeleteInstanceResult | null> {
     assertUserId(userId);
     const log = this.logger.child({ userId });
-    const names = instanceNames(userId);
-    const ns = this.config.kubernetes.namespace;
-    const targets: [string, string][] = [
-      ["Deployment", names.deployment],
-      ["Service", names.service],
-      ...(this.config.kubernetes.ingressEnabled
-        ? ([["Ingress", names.ingress], ["ManagedCertificate", names.managedCertificate]] as [string, string][])
-        : []),
-      ["ConfigMap", names.configMap],
-      ["Secret", names.secret],
-      ["Secret", names.modelSecret],
-      ...(options.preservePvc ? [] : ([["PersistentVolumeClaim", names.pvc]] as [string, string][])),
-      // Last, so the pod keeps its isolation while it terminates.
-      ["NetworkPolicy", names.networkPolicy],
-    ];
     let found = 0;
-    for (const [kind, name] of targets) {
-      try {
-        const res = await this.client.request<{ metadata?: { resourceVersion?: string } }>("delete", "DELETE", objectPath(resourceFor(kind), ns, name), {
-          body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background" },
-        });
-        found++;
-        if (kind === "Deployment") this.cache.forgetDeployment(name, res.body?.metadata?.resourceVersion);
-      } catch (e) {
-        if (e instanceof KubeApiError && e.status === 404) continue;
-        throw e;
-      }
-    }
+    for (const t of deletionOrder(userId, options)) if (await this.deleteObject(t.kind, t.name)) found++;
     this.metrics.statusSeen(userId, null);
     if (found === 0) return null;
     log.info({ preservePvc: options.preservePvc, objects: found }, "instance deleted");
     return { userId, deleted: true, pvcPreserved: options.preservePvc };
+  }
+
+  /**
+   * A rollout restart, as `kubectl rollout restart` does it: a merge patch of the pod template's
+   * restartedAt annotation. The Recreate strategy replaces the pod; the PVC (state, channels) stays.
+   */
+  async restart(userId: string): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    if (!this.cache.has(userId)) return null;
+    const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: new Date().toISOString() } } } } };
+    const path = objectPath(resourceFor("Deployment"), this.config.kubernetes.namespace, instanceNames(userId).deployment);
+    let res;
+    try {
+      res = await this.client.request<{ metadata: { resourceVersion: string } }>("patch", "PATCH", path, {
+        body: patch,
+        contentType: "application/merge-patch+json",
+      });
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return null;
+      throw e;
+    }
+    this.cache.seedDeployment(res.body);
+    this.logger.info({ userId }, "instance restarting (rollout restart)");
+    return this.cache.get(userId);
   }
 
   /**

@@ -146,7 +146,7 @@ export class LocalRuntime implements InstanceRuntime {
         // Same as a new ReplicaSet in Kubernetes: restart with the existing state.
         current.record.restartCount++;
         writeRecord(current.layout.recordFile, current.record);
-        current.busy = this.restart(current);
+        current.busy = this.relaunch(current);
       }
       return { created: false, status: this.statusOf(current) };
     }
@@ -179,9 +179,22 @@ export class LocalRuntime implements InstanceRuntime {
     if (this.storeModel(l, checked)) {
       l.record.restartCount++;
       writeRecord(l.layout.recordFile, l.record);
-      l.busy = this.restart(l);
+      l.busy = this.relaunch(l);
       this.log.info({ userId, provider: checked?.provider ?? null }, "instance model changed; restarting with it");
     }
+    return this.statusOf(l);
+  }
+
+  /** A process restart that keeps the state dir (data, channels), like a rollout restart. */
+  async restart(userId: string): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const l = this.live.get(userId);
+    if (!l) return null;
+    if (l.busy) await l.busy.catch(() => undefined);
+    l.record.restartCount++;
+    writeRecord(l.layout.recordFile, l.record);
+    l.busy = this.relaunch(l);
+    this.log.info({ userId }, "instance restarting");
     return this.statusOf(l);
   }
 
@@ -318,7 +331,7 @@ export class LocalRuntime implements InstanceRuntime {
     });
   }
 
-  private async restart(l: Live): Promise<void> {
+  private async relaunch(l: Live): Promise<void> {
     // At once, not after the stop: a status read right after the change must not say "running"
     // about the processes that are about to go.
     l.phase = "pending";

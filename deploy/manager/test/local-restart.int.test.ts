@@ -1,0 +1,79 @@
+/**
+ * POST /api/instances/:userId/restart on the local runtime: a real OpenClaw gateway process is
+ * restarted, not deleted; the instance keeps its state dir (data, channels, config) and comes
+ * back running with new processes.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "@clawbox/shared";
+import { loadConfig } from "../src/config.ts";
+import { ManagerMetrics } from "../src/metrics.ts";
+import { LocalRuntime } from "../src/runtime/local/index.ts";
+import { buildServer } from "../src/server.ts";
+import { freePortBase } from "../../../test/support/free-port-base.ts";
+import { poll } from "./harness.ts";
+
+const API_KEY = "test-manager-key-local-restart";
+const USER = "restart-local";
+const auth = { authorization: `Bearer ${API_KEY}` };
+let dataDir: string;
+let runtime: LocalRuntime;
+let app: FastifyInstance;
+
+const running = () =>
+  poll("running", async () => {
+    const s = await runtime.get(USER);
+    if (s?.phase === "error") throw new Error(`error: ${s.message}`);
+    return s?.phase === "running" ? s : undefined;
+  }, 300_000, 500);
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "clawbox-local-restart-"));
+  const config = loadConfig({
+    OPENCLAW_MANAGER_API_KEY: API_KEY,
+    CLAWBOX_DATA_DIR: dataDir,
+    LOCAL_PORT_BASE: String(await freePortBase(1)),
+    LOCAL_STOP_GRACE_MS: "15000",
+    CLAWBOX_DESKTOP: "off",
+  });
+  const logger = createLogger("local-restart-int", { level: "warn" });
+  runtime = new LocalRuntime({ config, logger });
+  await runtime.start();
+  app = await buildServer({ config, runtime, logger, metrics: new ManagerMetrics() });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await runtime?.delete(USER, { preservePvc: false });
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+});
+
+describe("restart on the local runtime", () => {
+  it("restarts the processes and keeps the state dir", async () => {
+    expect((await app.inject({ method: "POST", url: "/api/instances", headers: auth, payload: { userId: USER } })).statusCode).toBe(201);
+    const first = await running();
+    const before = runtime.processes(USER)!;
+    const stateDir = join(dataDir, "instances", USER, "state");
+    const marker = join(stateDir, "restart-marker.txt");
+    writeFileSync(marker, "kept");
+    const config = readFileSync(join(stateDir, "openclaw.json"), "utf8");
+
+    const res = await app.inject({ method: "POST", url: `/api/instances/${USER}/restart`, headers: auth });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().userId).toBe(USER);
+    expect(res.json().pods[0].restartCount).toBe(first.pods[0]!.restartCount + 1);
+    expect(res.json().phase).not.toBe("running");
+
+    const after = await running();
+    expect(after.createdAt).toBe(first.createdAt);
+    expect(runtime.processes(USER)!.gatewayPid).not.toBe(before.gatewayPid);
+    expect(existsSync(marker) && readFileSync(marker, "utf8")).toBe("kept");
+    expect(readFileSync(join(stateDir, "openclaw.json"), "utf8")).toBe(config);
+    expect((await app.inject({ method: "POST", url: "/api/instances/nobody-here/restart", headers: auth })).statusCode).toBe(404);
+  }, 600_000);
+});

@@ -1,0 +1,261 @@
+/**
+ * Chat with the assistant in the app, end to end: the REAL local platform (`node scripts/start.ts`:
+ * Manager with real OpenClaw gateways, App API on PGlite, the app on one origin) in Debian's
+ * headless Chromium, with the OpenAI-compatible model stand-in (test/standins/model-standin.ts) as
+ * the user's model provider on the host's loopback. Steps run in order like one person using the
+ * app. Screenshots at 390x844 and 1280x800 go to test-results/screenshots/chat-*.png.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
+import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
+import { freePortBase } from "../support/free-port-base.ts";
+
+// Apart from app.e2e's ports and outside freePortBase's range (21000-31000), where the instances go.
+const PORTS = { app: 31580, api: 31540, manager: 31530 };
+const USER_KEY = `sk-standin-${Date.now().toString(36)}`;
+const STANDIN_MODEL = "standin/echo-1";
+const password = "correct horse battery";
+const withoutModel = `e2e-chat-nomodel-${Date.now()}@example.com`;
+const withModel = `e2e-chat-${Date.now()}@example.com`;
+const MESSAGE = "Please tell me about the weather on the moon today";
+/** The reply as the chat showed it once it finished. */
+let shownReply = "";
+
+let standin: Awaited<ReturnType<typeof startModelStandin>>;
+let platform: StartedPlatform;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
+const path = () => new URL(page.url()).pathname;
+
+async function apiAs<T>(method: string, route: string): Promise<{ status: number; text: string; body: T }> {
+  const tokens = await page.evaluate(() => JSON.parse(localStorage.getItem("clawbox.tokens") ?? "null") as { accessToken: string } | null);
+  const res = await fetch(`${platform.appUrl}/api${route}`, { method, headers: tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {} });
+  const text = await res.text();
+  return { status: res.status, text, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Sends a message in the Chat screen and waits for the reply to end: the problem it ended with, or "ok". */
+async function sendInChat(message: string): Promise<string> {
+  await byTestId("chat-input").fill(message);
+  await byTestId("chat-send").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="chat"]')?.getAttribute("data-sending") === "false", null, { timeout: 180_000, polling: 250 });
+  return (await byTestId("chat-problem").count()) ? ((await byTestId("chat-problem").getAttribute("data-code")) ?? "?") : "ok";
+}
+
+async function signUp(email: string) {
+  await page.goto(`${platform.appUrl}/signup`);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await byTestId("signup-submit").click();
+  await page.waitForURL("**/setup");
+}
+
+/** Presses "Create my assistant" and waits for Running (15-40 s; minutes on a busy machine). */
+async function createAssistant() {
+  await byTestId("create-instance").click();
+  await page.waitForFunction(
+    () => {
+      const text = document.querySelector('[data-testid="phase"]')?.textContent ?? "";
+      return text === "Running" || text.startsWith("Error:");
+    },
+    null,
+    { timeout: 380_000, polling: 500 },
+  );
+  expect(await byTestId("phase").textContent()).toBe("Running");
+  await byTestId("open-dashboard").click();
+  await page.waitForURL("**/dashboard");
+}
+
+beforeAll(async () => {
+  standin = await startModelStandin({ keys: [USER_KEY], models: [STANDIN_MODEL], chunkDelayMs: 250 });
+  platform = await startPlatformProcess({
+    CLAWBOX_APP_PORT: String(PORTS.app),
+    CLAWBOX_API_PORT: String(PORTS.api),
+    CLAWBOX_MANAGER_PORT: String(PORTS.manager),
+    LOCAL_PORT_BASE: String(await freePortBase(2)), // two users, one assistant each
+    AUTH_RATE_LIMIT_PER_MINUTE: "600",
+    // No operator default: a user without a model of their own has none.
+    CLAWBOX_DEFAULT_MODEL_PROVIDER: "",
+    CLAWBOX_DEFAULT_MODEL: "",
+    OPENROUTER_MANAGEMENT_KEY: "",
+  });
+  browser = await launchChromium();
+  const context = await newPhoneContext(browser, "en-US");
+  page = await context.newPage();
+  page.on("dialog", (d) => void d.accept()); // confirm() before deletes
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await standin?.stop();
+  if (!platform) return;
+  if (platform.process.exitCode === null) await platform.stop();
+  const logs = "test-results/chat-e2e-logs";
+  rmSync(logs, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(`${logs}/npm-start.log`, platform.output.join("\n"));
+  const instances = `${platform.dataDir}/instances`;
+  if (existsSync(instances)) cpSync(instances, `${logs}/instances`, { recursive: true, filter: (src) => !src.includes("/state") && !src.includes("/home") });
+  rmSync(platform.dataDir, { recursive: true, force: true });
+});
+
+describe("Chat in the app, on the real local platform with the model stand-in", () => {
+  it("without a model: the dashboard says so, and the chat explains it and links to the model settings", async () => {
+    await signUp(withoutModel);
+    expect((await apiAs<{ code: string }>("GET", "/users/me/model")).body.code).toBe("model_not_configured");
+    await createAssistant();
+    await byTestId("model-notice").waitFor();
+    expect(await byTestId("model-notice").textContent()).toContain("no model yet");
+    expect(await byTestId("choose-model").getAttribute("href")).toBe("/settings#model");
+    await screenshotBoth(page, "chat-01-dashboard-no-model");
+
+    await byTestId("nav-chat").click();
+    await page.waitForURL("**/chat");
+    await byTestId("chat-empty").waitFor();
+    await byTestId("chat-input").fill("Hello?");
+    await byTestId("chat-send").click();
+    const problem = byTestId("chat-problem");
+    await problem.waitFor({ timeout: 60_000 });
+    expect(await problem.getAttribute("data-code")).toBe("model_not_configured");
+    expect(await problem.textContent()).toContain("Choose one in Settings");
+    await screenshotBoth(page, "chat-02-chat-no-model");
+
+    await byTestId("chat-problem-action").click();
+    await page.waitForURL("**/settings#model");
+    await byTestId("model-none").waitFor();
+    await expect.poll(() => page.evaluate(() => document.getElementById("model")!.getBoundingClientRect().top)).toBeLessThan(100);
+    await screenshotBoth(page, "chat-03-settings-no-model");
+    // This user's assistant is done with: delete the account, so one gateway runs at a time.
+    await byTestId("delete-account").click();
+    await page.waitForURL("**/signin", { timeout: 120_000 });
+  }, 600_000);
+
+  it("sets the model in Settings: openai-compatible on the stand-in, the key pasted and never shown again", async () => {
+    await signUp(withModel);
+    await page.goto(`${platform.appUrl}/settings#model`);
+    await byTestId("model-none").waitFor();
+    await page.selectOption('select[name="provider"]', "openai-compatible");
+    await page.fill('input[name="model"]', STANDIN_MODEL);
+    await page.fill('input[name="apiKey"]', USER_KEY);
+    expect(await page.getAttribute('input[name="apiKey"]', "type")).toBe("password");
+    // The App API refuses a cloud metadata address, naming the field; the form shows it there.
+    await page.fill('input[name="baseUrl"]', "http://169.254.169.254/v1");
+    await byTestId("model-save").click();
+    await byTestId("error").waitFor();
+    expect(await page.locator('input[name="baseUrl"]').getAttribute("aria-invalid")).toBe("true");
+    expect(await byTestId("error").textContent()).toContain("baseUrl");
+    expect((await apiAs("GET", "/users/me/model")).status).toBe(404);
+    await screenshotBoth(page, "chat-04-settings-bad-url");
+
+    await page.fill('input[name="baseUrl"]', standin.baseUrl);
+    await byTestId("model-save").click();
+    await byTestId("model-saved").waitFor({ timeout: 120_000 });
+    await byTestId("model-key-saved").waitFor();
+    expect(await page.inputValue('input[name="apiKey"]')).toBe("");
+    expect(await page.content()).not.toContain(USER_KEY);
+    const view = await apiAs<Record<string, unknown>>("GET", "/users/me/model");
+    expect(view.body).toEqual({ provider: "openai-compatible", model: STANDIN_MODEL, baseUrl: standin.baseUrl, hasApiKey: true, source: "user" });
+    expect(view.text).not.toContain(USER_KEY);
+    await screenshotBoth(page, "chat-05-settings-model");
+  });
+
+  it("creates the assistant; the dashboard has no model notice", async () => {
+    await page.goto(`${platform.appUrl}/setup`);
+    await createAssistant();
+    await byTestId("channels-card").waitFor();
+    expect(await byTestId("model-notice").count()).toBe(0);
+  }, 420_000);
+
+  it("sends a message in Chat and the stand-in's reply streams in", async () => {
+    await byTestId("nav-chat").click();
+    await page.waitForURL("**/chat");
+    await byTestId("chat-empty").waitFor({ timeout: 60_000 });
+    // Record every text the streaming reply shows, as the DOM changes.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenWhileStreaming: string[] }).seenWhileStreaming = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-role="assistant"][data-streaming="true"] .bubble-text')?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await byTestId("chat-input").fill(MESSAGE);
+    await byTestId("chat-send").click();
+    const reply = page.locator('[data-testid="chat-message"][data-role="assistant"][data-streaming="false"]');
+    await reply.last().waitFor({ timeout: 180_000 });
+    expect(await byTestId("chat-problem").count()).toBe(0);
+    shownReply = (await reply.last().locator(".bubble-text").textContent()) ?? "";
+    // The stand-in echoes what reached it of the user's turn (OpenClaw adds a time stamp and
+    // runtime notes around the user's words): the chat shows exactly the model's reply.
+    const chats = standin.chats();
+    const call = chats.findLast((c) => c.lastUserMessage?.includes(MESSAGE));
+    expect(call, JSON.stringify(chats)).toBeDefined();
+    expect(shownReply.trim()).toBe(`${STANDIN_REPLY_PREFIX}${call!.lastUserMessage}`.trim());
+    const seen = await page.evaluate(() => (window as unknown as { seenWhileStreaming: string[] }).seenWhileStreaming);
+    // At least one partial state: a beginning of the reply shown before the whole of it.
+    expect(seen.some((s) => s.length < shownReply.length && shownReply.startsWith(s)), JSON.stringify(seen)).toBe(true);
+    expect(await byTestId("chat").getAttribute("data-sending")).toBe("false");
+    await screenshotBoth(page, "chat-06-chat");
+
+    // The provider was paid with the user's own key, on every call.
+    expect(new Set(chats.map((c) => c.authorization))).toEqual(new Set([`Bearer ${USER_KEY}`]));
+  }, 240_000);
+
+  it("after a reload the conversation is still there (the assistant's history)", async () => {
+    await page.reload();
+    await byTestId("chat-thread").waitFor({ timeout: 60_000 });
+    const messages = await page
+      .locator('[data-testid="chat-message"]')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute("data-role"), e.querySelector(".bubble-text")?.textContent ?? ""] as const));
+    const user = messages.findIndex(([role, text]) => role === "user" && text.includes(MESSAGE));
+    expect(user, JSON.stringify(messages)).toBeGreaterThanOrEqual(0);
+    expect(messages.slice(user + 1).some(([role, text]) => role === "assistant" && text.trim() === shownReply.trim()), JSON.stringify(messages)).toBe(true);
+    await screenshotBoth(page, "chat-07-history");
+    // The same screen in Korean.
+    await page.evaluate(() => localStorage.setItem("clawbox.language", "ko"));
+    await page.reload();
+    await byTestId("chat-thread").waitFor({ timeout: 60_000 });
+    expect(await byTestId("nav-chat").textContent()).toContain("채팅");
+    await screenshotBoth(page, "chat-08-history-ko");
+    await page.evaluate(() => localStorage.setItem("clawbox.language", "en"));
+    expect(path()).toBe("/chat");
+  });
+
+  it("a key the provider refuses: the chat says so and links to the model settings", async () => {
+    const WRONG_KEY = "sk-not-a-key-the-provider-knows";
+    await page.reload();
+    await byTestId("nav-settings").click();
+    await byTestId("model-key-saved").waitFor();
+    await page.fill('input[name="apiKey"]', WRONG_KEY);
+    await byTestId("model-save").click();
+    await byTestId("model-saved").waitFor({ timeout: 120_000 });
+    // Saving restarted the assistant with the new key (the status says so from the moment the
+    // save returns); once it runs again, the next message is the first to use that key.
+    await expect.poll(async () => (await apiAs<{ phase: string }[]>("GET", "/instances")).body[0]?.phase, { timeout: 380_000, interval: 2000 }).toBe("running");
+    const modelCalls = standin.chats().length;
+    await byTestId("nav-chat").click();
+    await page.waitForURL("**/chat");
+    await byTestId("chat-form").waitFor({ timeout: 60_000 });
+    // "Not running" never reaches the model; anything else is the first answer with the new key.
+    let outcome = await sendInChat("Are you there?");
+    for (let i = 0; i < 20 && outcome === "instance_not_running"; i++) {
+      await page.waitForTimeout(3000);
+      outcome = await sendInChat("Are you there?");
+    }
+    expect(outcome).toBe("model_auth_failed");
+    expect(standin.chats().slice(modelCalls).map((c) => c.authorization)).toContain(`Bearer ${WRONG_KEY}`);
+    const problem = byTestId("chat-problem");
+    expect(await problem.textContent()).toContain("refused your API key");
+    expect(await byTestId("chat-problem-action").getAttribute("href")).toBe("/settings#model");
+    expect(await page.content()).not.toContain(WRONG_KEY);
+    await screenshotBoth(page, "chat-09-key-refused");
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
