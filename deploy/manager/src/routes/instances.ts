@@ -115,7 +115,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         security,
         summary: "Restart the assistant, keeping its data and channels (Kubernetes: a rollout restart; local: a process restart)",
         params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
