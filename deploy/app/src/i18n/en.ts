@@ -101,9 +101,10 @@ export const en = {
   "telegram.noRequests": "No pending requests.",
   "telegram.refresh": "Refresh",
   "telegram.approve": "Approve",
-  "telegram.approved": "Approved {code}",
+  "telegram.approved": "{name} can now talk to your assistant.",
   "telegram.logout": "Disconnect bot",
   "telegram.requestFrom": "From {name}",
+  "telegram.unknownSender": "Someone without a name",
 
   "browser.title": "Live browser",
   "browser.connecting": "Connecting to the browser...",

@@ -103,9 +103,10 @@ export const ko: Record<MessageKey, string> = {
   "telegram.noRequests": "대기 중인 요청이 없습니다.",
   "telegram.refresh": "새로고침",
   "telegram.approve": "승인",
-  "telegram.approved": "{code} 승인됨",
+  "telegram.approved": "이제 {name} 님이 어시스턴트와 대화할 수 있습니다.",
   "telegram.logout": "봇 연결 해제",
   "telegram.requestFrom": "보낸 사람: {name}",
+  "telegram.unknownSender": "이름 없는 사용자",
 
   "browser.title": "실시간 브라우저",
   "browser.connecting": "브라우저에 연결하는 중...",

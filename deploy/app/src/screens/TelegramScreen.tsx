@@ -7,7 +7,7 @@ import { Button, Card, ErrorText, Field, Screen } from "../ui/components.tsx";
 import { useAction } from "../ui/use-action.ts";
 import { usePoll } from "../ui/use-poll.ts";
 import { pairingSender } from "../channels/pairing.ts";
-import { isTelegramToken } from "../channels/telegram-token.ts";
+import { isTelegramBotToken } from "@clawbox/shared/contract/telegram-token";
 import { WithRunningInstance } from "./instance-guard.tsx";
 
 
@@ -43,9 +43,9 @@ function TelegramConnect({ instance }: { instance: Instance }) {
     setToken("");
     await load();
   });
-  const approve = useAction(async (code: string) => {
-    await api.pairingApprove(instance.id, code, "telegram");
-    setApproved(code);
+  const approve = useAction(async (request: PairingRequest) => {
+    await api.pairingApprove(instance.id, request.code, "telegram");
+    setApproved(pairingSender(request) ?? t("telegram.unknownSender"));
     await load();
   });
   const logout = useAction(async () => {
@@ -54,7 +54,7 @@ function TelegramConnect({ instance }: { instance: Instance }) {
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!isTelegramToken(token.trim())) return setTokenError(t("telegram.tokenInvalid"));
+    if (!isTelegramBotToken(token.trim())) return setTokenError(t("telegram.tokenInvalid"));
     setTokenError(null);
     void save.run();
   };
@@ -63,7 +63,7 @@ function TelegramConnect({ instance }: { instance: Instance }) {
   return (
     <Screen title={t("telegram.title")} back={ROUTES.dashboard}>
       <Card title={t("telegram.status")} testId="telegram-status">
-        <p className={status?.running ? "ok" : "muted"} data-testid="telegram-state">
+        <p className={status?.running ? "ok" : "muted"} data-testid="telegram-state" data-running={status?.running ? "true" : "false"}>
           {status === null ? t("common.loading") : status.running ? t("telegram.running") : configured ? t("telegram.configured") : t("telegram.notConfigured")}
         </p>
         {configured ? (
@@ -78,13 +78,13 @@ function TelegramConnect({ instance }: { instance: Instance }) {
       </form>
       <Card title={t("telegram.pairingTitle")} testId="pairing" action={<Button variant="ghost" onClick={() => void refresh.run()} data-testid="pairing-refresh">{t("telegram.refresh")}</Button>}>
         <p className="hint">{t("telegram.pairingHelp")}</p>
-        {approved ? <p className="ok">{t("telegram.approved", { code: approved })}</p> : null}
+        {approved ? <p className="ok" data-testid="pairing-approved">{t("telegram.approved", { name: approved })}</p> : null}
         {requests === null ? null : requests.length === 0 ? (
           <p className="muted" data-testid="pairing-empty">{t("telegram.noRequests")}</p>
         ) : (
           <ul className="list" data-testid="pairing-list">
             {requests.map((r) => (
-              <PairingRow key={r.code} request={r} onApprove={() => void approve.run(r.code)} busy={approve.busy} />
+              <PairingRow key={r.code} request={r} onApprove={() => void approve.run(r)} busy={approve.busy} />
             ))}
           </ul>
         )}
@@ -96,12 +96,13 @@ function TelegramConnect({ instance }: { instance: Instance }) {
 
 function PairingRow({ request, onApprove, busy }: { request: PairingRequest; onApprove: () => void; busy: boolean }) {
   const { t } = useI18n();
-  const sender = pairingSender(request);
+  // The request's code is the gateway's internal id, not the code the sender was shown: the owner
+  // recognises the request by who sent it.
+  const sender = pairingSender(request) ?? t("telegram.unknownSender");
   return (
     <li className="channel" data-testid="pairing-request">
-      <span className="mono">{request.code}</span>
-      {sender ? <span className="muted" data-testid="pairing-sender">{t("telegram.requestFrom", { name: sender })}</span> : null}
-      <Button className="btn-small" onClick={onApprove} disabled={busy}>{t("telegram.approve")}</Button>
+      <span data-testid="pairing-sender">{t("telegram.requestFrom", { name: sender })}</span>
+      <Button className="btn-small" onClick={onApprove} disabled={busy} data-testid="pairing-approve">{t("telegram.approve")}</Button>
     </li>
   );
 }

@@ -97,9 +97,14 @@ export function textOf(content: unknown): string {
 export function chatErrorCode(p: ChatEventPayload): ChatErrorCode {
   const reason = `${p.errorDetail?.failoverReason ?? ""} ${p.errorDetail?.providerRuntimeFailureKind ?? ""}`.toLowerCase();
   const msg = (p.errorMessage ?? "").toLowerCase();
+  // The gateway's own classification first, when it gives one.
+  if (/billing|credit|quota|payment/.test(reason)) return "model_out_of_credits";
+  if (/auth/.test(reason)) return "model_auth_failed";
   if (/no route-compatible authentication source|no api key|not configured/.test(msg)) return "model_not_configured";
-  if (/billing|credit|quota|payment/.test(reason) || /http 402|insufficient (credits|quota)|billing|out of credits/.test(msg)) return "model_out_of_credits";
-  if (/auth/.test(reason) || /authentication failed|http 401|http 403|invalid api key/.test(msg)) return "model_auth_failed";
+  // After a refused key the gateway parks it for a while ("temporarily disabled after a provider
+  // auth/billing failure"): the key is still the problem, so it is reported as refused.
+  if (/temporarily disabled|authentication failed|http 401|http 403|invalid api key/.test(msg)) return "model_auth_failed";
+  if (/http 402|insufficient (credits|quota)|out of credits/.test(msg)) return "model_out_of_credits";
   if (/rate.?limit|overloaded|timeout|unavailable|http 5\d\d/.test(`${reason} ${msg}`)) return "model_unavailable";
   return "chat_failed";
 }

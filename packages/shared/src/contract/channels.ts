@@ -1,22 +1,11 @@
 import { Type, type Static } from "@sinclair/typebox";
-
-/**
- * Telegram bot tokens as BotFather issues them: the bot's numeric id (5-12 digits), a colon,
- * then 30+ characters of A-Z a-z 0-9 _ -. One rule for the Manager, the App API and the app.
- * Plain module (no imports beyond TypeBox) so the app can import it at run time.
- */
-export const TELEGRAM_BOT_TOKEN_SOURCE = "^\\d{5,12}:[A-Za-z0-9_-]{30,}$";
-export const TELEGRAM_BOT_TOKEN_PATTERN = new RegExp(TELEGRAM_BOT_TOKEN_SOURCE);
-
-export function isTelegramBotToken(value: string): boolean {
-  return value.length <= 200 && TELEGRAM_BOT_TOKEN_PATTERN.test(value);
-}
+import { TELEGRAM_BOT_TOKEN_MAX_LENGTH, TELEGRAM_BOT_TOKEN_SOURCE } from "./telegram-token.ts";
 
 export const TelegramSetupSchema = Type.Object(
   {
     botToken: Type.String({
       pattern: TELEGRAM_BOT_TOKEN_SOURCE,
-      maxLength: 200,
+      maxLength: TELEGRAM_BOT_TOKEN_MAX_LENGTH,
       writeOnly: true,
       description: "From BotFather (<5-12 digit bot id>:<30+ characters>); never echoed back",
       examples: ["123456789:AAFakeTokenForDocsOnly_abcdefghijkl"],
