@@ -49,6 +49,9 @@ NOVNC_WEB="${NOVNC_WEB:-/usr/share/novnc}"
 SCREEN_SIZE="${SCREEN_SIZE:-1280x800x24}"
 
 mkdir -p "$STATE" "$HOME" "$TMPDIR" "$NODE_COMPILE_CACHE" "$LOGS" || { log "state dir $STATE is not writable"; exit 78; }
+# Log files are owner-only (0600, the one log-file mode): created so before anything writes them,
+# and tightened if an older start left them 0644 (a redirect keeps an existing file's mode).
+for f in xvfb x11vnc websockify; do (umask 077; : >>"$LOGS/$f.log") && chmod 600 "$LOGS/$f.log"; done
 chmod 700 "$TMPDIR" 2>/dev/null || true
 
 # --- 1. seed ----------------------------------------------------------------------------------

@@ -146,6 +146,9 @@ async function start(
         // API's 30 s production default, so the local platform waits longer.
         MANAGER_TIMEOUT_MS: process.env.MANAGER_TIMEOUT_MS || "90000",
         JWT_SECRET: secrets.jwtSecret,
+        // The app server below is the one proxy in front of the API (on loopback): the API takes
+        // the client address from its X-Forwarded-For, and from nobody else's.
+        TRUST_PROXY: "127.0.0.1",
       },
     });
     services.push(track(api));

@@ -9,11 +9,13 @@ import websocket from "@fastify/websocket";
 import { CONTRACT_SCHEMAS } from "@clawbox/shared/contract/index";
 import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { clientErrorHandler, frameworkErrors } from "@clawbox/shared";
 import type { ManagerContext } from "./context.ts";
 import { registerAuth } from "./middleware/auth.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
+import { registerRouteDocs } from "./route-docs.ts";
 import { errorSchema } from "./schemas.ts";
 
 /**
@@ -37,6 +39,10 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Refusals below the error handler (431 from the HTTP parser, 414/400 from the router) in the
+    // one error shape too.
+    clientErrorHandler,
+    frameworkErrors,
     // Every log line of a request about one instance carries its userId (incoming/completed lines too).
     childLoggerFactory(logger, bindings, opts, rawReq) {
       const m = /^\/api\/instances\/([^/?]+)/.exec(rawReq.url ?? "");
@@ -62,6 +68,7 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
   for (const s of CONTRACT_SCHEMAS) app.addSchema(s);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);
+  registerRouteDocs(app);
 
   await app.register(swagger, {
     openapi: {

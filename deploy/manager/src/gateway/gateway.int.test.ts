@@ -246,10 +246,14 @@ describe("browser view", () => {
     const ws = base.replace("http", "ws");
     const withKey = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${API_KEY}`);
     expect(withKey.data?.toString()).toBe("RFB 003.008\n");
-    const ticket = signVncTicket(API_KEY, A, 60);
+    const bind = { instanceId: "11111111-1111-4111-8111-111111111111", subject: "22222222-2222-4222-8222-222222222222" };
+    const ticket = signVncTicket(API_KEY, { userId: A, ...bind }, 60);
     const withTicket = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${encodeURIComponent(ticket)}`);
     expect(withTicket.data?.toString()).toBe("RFB 003.008\n");
-    const otherTicket = signVncTicket(API_KEY, B, 60);
+    // Single use: the same ticket does not open a second session.
+    const replayed = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${encodeURIComponent(ticket)}`);
+    expect(replayed.status).toBe(401);
+    const otherTicket = signVncTicket(API_KEY, { userId: B, ...bind }, 60);
     const refused = await firstWsMessage(`${ws}/api/instances/${A}/vnc?token=${encodeURIComponent(otherTicket)}`);
     expect(refused.status).toBe(401);
     const none = await firstWsMessage(`${ws}/api/instances/${A}/vnc`);

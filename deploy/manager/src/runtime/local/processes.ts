@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAlive, readProc } from "@clawbox/shared/proc";
+import { LOG_FILE_MODE } from "@clawbox/shared/logger";
 
 /**
  * Starting the processes of one instance. Each is started detached (its own process group, so it
@@ -24,7 +25,10 @@ export function spawnLogged(opts: {
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }): PidRecord {
   mkdirSync(join(opts.pidFile, ".."), { recursive: true });
-  const fd = openSync(opts.logFile, "a");
+  // Owner-only (the one log-file mode): the gateway and agent print user data. chmod covers
+  // files created by an older version with the default 0644.
+  const fd = openSync(opts.logFile, "a", LOG_FILE_MODE);
+  chmodSync(opts.logFile, LOG_FILE_MODE);
   try {
     const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", fd, fd] });
     if (child.pid === undefined) throw new Error(`could not start ${opts.command}`);
