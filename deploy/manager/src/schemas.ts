@@ -1,24 +1,12 @@
 /**
  * JSON schemas of the instance API: each one validates input, drives fast serialization of the
  * output (nothing outside the schema, e.g. a secret, can leak into a response) and documents the
- * route in OpenAPI. Gateway routes can reuse errorSchema/userIdParams.
+ * route in OpenAPI. The error shape is the contract's ErrorSchema, registered as "Error".
  */
 import { USER_ID_JSON_SCHEMA } from "@clawbox/shared";
 import { QUANTITY_PATTERN } from "./k8s/builders/quantity.ts";
 
-export const errorSchema = {
-  $id: "Error",
-  type: "object",
-  description: "The one error shape",
-  required: ["error"],
-  properties: {
-    error: { type: "string" },
-    code: { type: "string" },
-    field: { type: "string" },
-    rule: { type: "string" },
-    details: { type: "object", additionalProperties: true },
-  },
-} as const;
+
 
 /**
  * userId path parameter: exactly the server's rule (USER_ID_JSON_SCHEMA from @clawbox/shared), so

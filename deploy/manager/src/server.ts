@@ -6,7 +6,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
-import { CONTRACT_SCHEMAS } from "@clawbox/shared/contract/index";
+import { CONTRACT_SCHEMAS, ErrorSchema } from "@clawbox/shared/contract/index";
 import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { clientErrorHandler, frameworkErrors } from "@clawbox/shared";
@@ -16,7 +16,6 @@ import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerRouteDocs } from "./route-docs.ts";
-import { errorSchema } from "./schemas.ts";
 
 /**
  * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
@@ -28,7 +27,7 @@ function validatorCompiler() {
   const body = new Ajv({ ...common, coerceTypes: false });
   const text = new Ajv({ ...common, coerceTypes: "array" });
   for (const ajv of [body, text]) {
-    ajv.addSchema(errorSchema);
+    ajv.addSchema(ErrorSchema);
     for (const s of CONTRACT_SCHEMAS) ajv.addSchema(s);
   }
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
@@ -64,7 +63,7 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     }
   });
   app.setValidatorCompiler(validatorCompiler());
-  app.addSchema(errorSchema);
+  app.addSchema(ErrorSchema);
   for (const s of CONTRACT_SCHEMAS) app.addSchema(s);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);

@@ -1,17 +1,9 @@
 import type { OpenAPIObject } from "@nestjs/swagger";
+import { ErrorSchema } from "@clawbox/shared";
+import { openApiSchema } from "./contract.pipe.ts";
 
-/** The one error shape, as an OpenAPI schema. */
-const ERROR_SCHEMA = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: { type: "string" },
-    code: { type: "string" },
-    field: { type: "string" },
-    rule: { type: "string" },
-    details: { type: "object", additionalProperties: true },
-  },
-};
+/** The one error shape, as an OpenAPI schema (the contract's, without its `$id`). */
+const ERROR_SCHEMA = openApiSchema(ErrorSchema);
 
 const DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request: {error, code:'invalid_request', field, rule}",
