@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -9,6 +9,8 @@ import { client, startTestApi, startStandins } from "./harness.ts";
 import { openDatabase } from "../src/db/database.ts";
 
 const API_DIR = join(import.meta.dirname, "..");
+/** Every committed migration (drizzle's journal), so a new migration does not make this test stale. */
+const MIGRATIONS = (JSON.parse(readFileSync(join(API_DIR, "drizzle", "meta", "_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
 
 /** `npm run migrate` in deploy/api, exactly as DEPLOY.md says, with the given env. */
 function npmRunMigrate(env: Record<string, string>): unknown {
@@ -34,7 +36,17 @@ describe("npm run migrate", () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = server.replace(/\/[^/]*$/, `/${name}`);
     cleanup.push(async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // The API's pool may still be closing its sessions: wait for them instead of killing them
+      // (FORCE terminates them, and a pool client that sees 57P01 while ending raises an unhandled error).
+      for (let i = 0; ; i++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS ${name}${i >= 50 ? " WITH (FORCE)" : ""}`);
+          break;
+        } catch (e) {
+          if (i >= 50) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       await admin.end();
     });
 
@@ -45,8 +57,8 @@ describe("npm run migrate", () => {
     const tables = (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename);
     const applied = (await c.query("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations")).rows[0].n;
     await c.end();
-    expect(tables).toEqual(["instances", "openrouter_keys", "refresh_tokens", "subscriptions", "users"]);
-    expect(applied).toBe(1);
+    expect(tables).toEqual(["instances", "model_settings", "openrouter_keys", "refresh_tokens", "subscriptions", "users"]);
+    expect(applied).toBe(MIGRATIONS);
 
     // The API on the migrated database, without migrating itself.
     const handle = await openDatabase({ databaseUrl: url, pgliteDir: "unused" });
@@ -66,6 +78,6 @@ describe("npm run migrate", () => {
     const handle = await openDatabase({ pgliteDir });
     cleanup.push(() => handle.close());
     const rows = await handle.db.execute("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
-    expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+    expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(MIGRATIONS);
   });
 });
