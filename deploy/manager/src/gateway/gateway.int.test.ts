@@ -214,9 +214,13 @@ describe("pairing and whatsapp", () => {
     const r = await api("GET", `/api/instances/${A}/pairing/list?channel=telegram`);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ channel: "telegram", requests: [] });
-    const missing = await api("GET", `/api/instances/${A}/pairing/list`);
-    expect(missing.status).toBe(400);
-    expect(missing.body.field).toBe("channel");
+    // channel is optional (issue 12, H10): without it, every channel's requests.
+    const all = await api("GET", `/api/instances/${A}/pairing/list`);
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({ channel: null, requests: [] });
+    const bad = await api("GET", `/api/instances/${A}/pairing/list?channel=Not%20A%20Channel`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe("channel");
     const approve = await api("POST", `/api/instances/${A}/pairing/approve`, { channel: "telegram", code: "ABC3KLM9", notify: true });
     expect(approve.status).toBe(404);
   });
