@@ -2,11 +2,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 /**
- * Debian packages the platform uses on this machine: the live browser stack of the local
- * runtime (Xvfb, x11vnc, websockify + noVNC, Chromium) and PostgreSQL for the API's tests.
+ * Debian packages the platform uses on this machine: the local runtime's instance sandbox
+ * (bubblewrap; nftables for its port rules), its live browser stack (Xvfb, x11vnc, websockify +
+ * noVNC, Chromium) and PostgreSQL for the API's tests.
  * Each entry names a file whose presence means the package is installed.
  */
 export const SYSTEM_PACKAGES: Record<string, string> = {
+  bubblewrap: "/usr/bin/bwrap",
+  nftables: "/usr/sbin/nft",
   xvfb: "/usr/bin/Xvfb",
   x11vnc: "/usr/bin/x11vnc",
   novnc: "/usr/share/novnc/vnc.html",

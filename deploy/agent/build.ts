@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const AGENT_SRC = fileURLToPath(new URL("./src/", import.meta.url));
 const SHARED_SRC = fileURLToPath(new URL("../../packages/shared/src/", import.meta.url));
 /** Shared modules the agent imports by subpath, and what they import in turn. */
-const SHARED_FILES = ["gateway/index.ts", "gateway/client.ts", "gateway/errors.ts", "gateway/rpc-connection.ts", "vnc-ticket.ts", "logger.ts"];
+const SHARED_FILES = ["gateway/index.ts", "gateway/client.ts", "gateway/errors.ts", "gateway/rpc-connection.ts", "vnc-ticket.ts", "logger.ts", "log-redaction.ts"];
 
 export function buildAgent(outDir = fileURLToPath(new URL("./dist/", import.meta.url))): string {
   const files: Array<[string, string]> = [];

@@ -49,6 +49,9 @@ NOVNC_WEB="${NOVNC_WEB:-/usr/share/novnc}"
 SCREEN_SIZE="${SCREEN_SIZE:-1280x800x24}"
 
 mkdir -p "$STATE" "$HOME" "$TMPDIR" "$NODE_COMPILE_CACHE" "$LOGS" || { log "state dir $STATE is not writable"; exit 78; }
+# Log files are owner-only (0600, the one log-file mode): created so before anything writes them,
+# and tightened if an older start left them 0644 (a redirect keeps an existing file's mode).
+for f in xvfb x11vnc websockify; do (umask 077; : >>"$LOGS/$f.log") && chmod 600 "$LOGS/$f.log"; done
 chmod 700 "$TMPDIR" 2>/dev/null || true
 
 # --- 1. seed ----------------------------------------------------------------------------------
@@ -73,7 +76,9 @@ start_desktop() {
   n="${DISP#:}"
   lock="/tmp/.X$n-lock"
   if [ -f "$lock" ] && ! kill -0 "$(tr -d ' ' < "$lock")" 2>/dev/null; then rm -f "$lock" "/tmp/.X11-unix/X$n"; fi
-  Xvfb "$DISP" -screen 0 "$SCREEN_SIZE" -nolisten tcp >"$LOGS/xvfb.log" 2>&1 &
+  # No TCP and no abstract socket (abstract sockets are per network namespace, i.e. shared by every
+  # process on a host): only the socket file in this instance's own /tmp.
+  Xvfb "$DISP" -screen 0 "$SCREEN_SIZE" -nolisten tcp -nolisten local >"$LOGS/xvfb.log" 2>&1 &
   XVFB_PID=$!
   DESKTOP_PIDS="$XVFB_PID"
   i=0

@@ -139,10 +139,15 @@ function stripPrefix(url: string): string {
   return rest.startsWith("/") ? rest : "/" + rest;
 }
 
+/**
+ * This server is the edge: nothing in front of it is trusted, so X-Forwarded-For is SET to the
+ * peer's address (a client-supplied one is dropped, never appended), and the App API trusts that
+ * header only from this proxy (TRUST_PROXY, set by npm start). The App API's per-address login
+ * limit then counts each browser, not everyone as 127.0.0.1.
+ */
 function forwardedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
   const headers = { ...req.headers };
-  const peer = req.socket.remoteAddress ?? "";
-  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${peer}` : peer;
+  headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
   headers["x-forwarded-proto"] = "http";
   headers["x-forwarded-host"] = req.headers.host;
   headers["x-forwarded-prefix"] = API_PREFIX;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { descendants } from "@clawbox/shared/proc";
-import { stopLeftovers } from "./process-tree.ts";
+import { stopInstanceCgroups, stopLeftovers } from "./process-tree.ts";
 
 /**
  * Child services of `npm start`. Each runs in its own process group (detached), so stopping
@@ -59,7 +59,7 @@ export async function stopServices(services: Service[], graceMs = 30_000): Promi
   );
   // Grandchildren that outlived their parent still belong to the group.
   for (const s of services) if (s.child.pid) signalGroup(s.child.pid, "SIGKILL");
-  const stopped = await stopLeftovers(offspring, graceMs);
+  const stopped = (await stopLeftovers(offspring, graceMs)) + (await stopInstanceCgroups(graceMs));
   if (stopped > 0) process.stdout.write(`[start] stopped ${stopped} instance process(es) (they start again with the next npm start)\n`);
 }
 

@@ -67,7 +67,7 @@ async function checkLiveView(settings: PlatformSettings): Promise<boolean> {
   const liveViewPackages = ["xvfb", "x11vnc", "websockify", "chromium"];
   if (settings.installSystemPackages) {
     try {
-      await ensureSystemPackages({ reason: "the live browser view", required: false });
+      await ensureSystemPackages({ reason: "the assistants' sandbox and the live browser view", required: false });
     } catch (err) {
       log(`could not install Debian packages: ${(err as Error).message}`);
     }
@@ -118,6 +118,8 @@ async function start(
         // Deleting an instance waits for its gateway to exit; keep that well inside the App
         // API's Manager timeout (MANAGER_TIMEOUT_MS, 30 s) so a delete from the app succeeds.
         LOCAL_STOP_GRACE_MS: process.env.LOCAL_STOP_GRACE_MS || "10000",
+        // Ctrl-C stops the assistants too (by pid, from their cgroups), even mid-boot.
+        LOCAL_STOP_INSTANCES_ON_EXIT: "1",
         CLAWBOX_DATA_DIR: settings.dataDir,
         PORT: String(settings.managerPort),
         HOST: "127.0.0.1",
@@ -144,6 +146,9 @@ async function start(
         // API's 30 s production default, so the local platform waits longer.
         MANAGER_TIMEOUT_MS: process.env.MANAGER_TIMEOUT_MS || "90000",
         JWT_SECRET: secrets.jwtSecret,
+        // The app server below is the one proxy in front of the API (on loopback): the API takes
+        // the client address from its X-Forwarded-For, and from nobody else's.
+        TRUST_PROXY: "127.0.0.1",
       },
     });
     services.push(track(api));

@@ -249,7 +249,7 @@ describe("ClawBox app on the real local platform", () => {
     const canvas = byTestId("vnc-screen").locator("canvas");
     // noVNC sizes its canvas to the remote framebuffer it received: the instance's Xvfb screen.
     await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => `${c.width}x${c.height}`)).toBe("1280x800");
-    expect(ws.some((u) => /\/api\/instances\/[^/]+\/vnc\?ticket=vt1\./.test(u))).toBe(true);
+    expect(ws.some((u) => /\/api\/instances\/[^/]+\/vnc\?ticket=vt2\./.test(u))).toBe(true);
     const managerKey = readFileSync(`${platform.dataDir}/secrets/manager-api-key`, "utf8").trim();
     expect(ws.join(" ")).not.toContain(managerKey);
     expect(await page.content()).not.toContain(managerKey);

@@ -12,6 +12,10 @@ import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/mo
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
 import { freePortBase } from "../support/free-port-base.ts";
+import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
+
+const signUp = (email: string) => signUpIn(page, platform.appUrl, email, password);
+const createAssistant = () => createAssistantIn(page);
 
 // Apart from app.e2e's ports and outside freePortBase's range (21000-31000), where the instances go.
 const PORTS = { app: 31580, api: 31540, manager: 31530 };
@@ -46,30 +50,6 @@ async function sendInChat(message: string): Promise<string> {
   await byTestId("chat-send").click();
   await page.waitForFunction(() => document.querySelector('[data-testid="chat"]')?.getAttribute("data-sending") === "false", null, { timeout: 180_000, polling: 250 });
   return (await byTestId("chat-problem").count()) ? ((await byTestId("chat-problem").getAttribute("data-code")) ?? "?") : "ok";
-}
-
-async function signUp(email: string) {
-  await page.goto(`${platform.appUrl}/signup`);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await byTestId("signup-submit").click();
-  await page.waitForURL("**/setup");
-}
-
-/** Presses "Create my assistant" and waits for Running (15-40 s; minutes on a busy machine). */
-async function createAssistant() {
-  await byTestId("create-instance").click();
-  await page.waitForFunction(
-    () => {
-      const text = document.querySelector('[data-testid="phase"]')?.textContent ?? "";
-      return text === "Running" || text.startsWith("Error:");
-    },
-    null,
-    { timeout: 380_000, polling: 500 },
-  );
-  expect(await byTestId("phase").textContent()).toBe("Running");
-  await byTestId("open-dashboard").click();
-  await page.waitForURL("**/dashboard");
 }
 
 beforeAll(async () => {

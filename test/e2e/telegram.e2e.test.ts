@@ -12,6 +12,7 @@ import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/mo
 import { start as startTelegramStandin } from "../standins/telegram-standin.ts";
 import { freePortBase } from "../support/free-port-base.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { createAssistant, signUp } from "./support/flows.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
 
 // Apart from the other e2e files' ports and outside freePortBase's range (21000-31000).
@@ -58,23 +59,8 @@ afterAll(async () => {
 
 describe("Telegram in the app, with the Bot API and model stand-ins", () => {
   it("connects the bot, shows the stranger's request by name, approves it, and the next DM is answered", async () => {
-    await page.goto(`${platform.appUrl}/signup`);
-    await page.fill('input[name="email"]', `e2e-telegram-${Date.now()}@example.com`);
-    await page.fill('input[name="password"]', "correct horse battery");
-    await byTestId("signup-submit").click();
-    await page.waitForURL("**/setup");
-    await byTestId("create-instance").click();
-    await page.waitForFunction(
-      () => {
-        const text = document.querySelector('[data-testid="phase"]')?.textContent ?? "";
-        return text === "Running" || text.startsWith("Error:");
-      },
-      null,
-      { timeout: 380_000, polling: 500 },
-    );
-    expect(await byTestId("phase").textContent()).toBe("Running");
-    await byTestId("open-dashboard").click();
-    await page.waitForURL("**/dashboard");
+    await signUp(page, platform.appUrl, `e2e-telegram-${Date.now()}@example.com`);
+    await createAssistant(page);
 
     // The owner pastes the token BotFather gave them.
     await page.goto(`${platform.appUrl}/telegram`);

@@ -54,6 +54,8 @@ export async function start(opts: { apiKey: string; phaseMs?: number; failCreate
         },
       ],
       createdAt: new Date(i.createdAt).toISOString(),
+      // As a local Manager started with CLAWBOX_UNSAFE_NO_SANDBOX=1 reports it.
+      isolated: false,
     };
   }
 
@@ -146,7 +148,7 @@ export async function start(opts: { apiKey: string; phaseMs?: number; failCreate
     const token = url.searchParams.get("token") ?? "";
     calls.push({ method: "WS", path: url.pathname, query: Object.fromEntries(url.searchParams), body: undefined });
     const userId = m ? decodeURIComponent(m[1]!) : "";
-    if (!m || !(safeEqual(token, opts.apiKey) || verifyVncTicket(opts.apiKey, token, userId))) {
+    if (!m || !(safeEqual(token, opts.apiKey) || verifyVncTicket(opts.apiKey, token, { userId }))) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n\r\n{"error":"Missing or invalid Authorization header"}');
       return;
     }

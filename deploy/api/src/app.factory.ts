@@ -3,13 +3,14 @@ import type { Server } from "node:http";
 import { NestFactory } from "@nestjs/core";
 import { FastifyAdapter, type NestFastifyApplication } from "@nestjs/platform-fastify";
 import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
-import { createLogger, type Logger } from "@clawbox/shared";
+import { clientErrorHandler, createLogger, frameworkErrors, type Logger } from "@clawbox/shared";
 import type { DestinationStream } from "pino";
 import { AppModule } from "./app.module.ts";
 import type { ApiConfig } from "./config.ts";
 import { openDatabase, type DatabaseHandle } from "./db/database.ts";
 import { ApiMetrics } from "./common/metrics.ts";
 import { NestPinoLogger } from "./common/nest-logger.ts";
+import { documentErrors } from "./common/openapi-errors.ts";
 import { createValidationPipe } from "./common/validation.ts";
 import { InstancesRepository } from "./instances/instances.repository.ts";
 import { attachVncProxy } from "./instances/vnc.proxy.ts";
@@ -39,7 +40,13 @@ export async function startApi(
   if (config.migrateOnStart) await database.migrate();
   const metrics = new ApiMetrics();
 
-  const adapter = new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: 64 * 1024 });
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    // 431 (HTTP parser), 414 and bad URL encodings (router) in the one error shape too.
+    clientErrorHandler,
+    frameworkErrors,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, db: database.db, logger, metrics }),
     adapter,
@@ -60,7 +67,7 @@ export async function startApi(
   });
 
   if (config.swaggerEnabled) {
-    const doc = SwaggerModule.createDocument(
+    const doc = documentErrors(SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle("ClawBox App API")
@@ -68,7 +75,7 @@ export async function startApi(
         .setVersion("1")
         .addBearerAuth()
         .build(),
-    );
+    ));
     SwaggerModule.setup("docs", app, doc, { jsonDocumentUrl: "docs-json" });
   }
 

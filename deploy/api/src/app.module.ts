@@ -6,6 +6,7 @@ import type { Database } from "./db/database.ts";
 import { AuthController } from "./auth/auth.controller.ts";
 import { AuthGuard } from "./auth/auth.guard.ts";
 import { AuthService } from "./auth/auth.service.ts";
+import { LoginThrottle } from "./auth/login-throttle.ts";
 import { IdTokenVerifier } from "./auth/id-token.verifier.ts";
 import { RefreshTokensRepository } from "./auth/refresh-tokens.repository.ts";
 import { TokenService } from "./auth/token.service.ts";
@@ -53,6 +54,7 @@ export class AppModule {
         RefreshTokensRepository,
         IdTokenVerifier,
         AuthService,
+        LoginThrottle,
         UsersRepository,
         UsersService,
         ManagerClient,

@@ -47,8 +47,15 @@ export interface ApiConfig {
   /** Requests per minute per IP and auth route. */
   authRateLimitPerMinute: number;
   swaggerEnabled: boolean;
-  /** Behind a load balancer: take the client IP (rate limits) from X-Forwarded-For. */
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-For to believe for the client IP (rate limits): false (nobody), true (any
+   * hop: only behind a load balancer that overwrites it), or the proxies' addresses/CIDRs
+   * ("127.0.0.1", "10.0.0.0/8,loopback"), so a client talking to the API directly cannot pick its IP.
+   */
+  trustProxy: boolean | string;
+  /** Per-account login throttle: failures allowed before the backoff starts, and its cap. */
+  loginFreeFailures: number;
+  loginMaxBackoffSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +97,17 @@ function persistedSecret(dataDir: string, file: string): string {
   writeFileSync(path, secret + "\n", { mode: 0o600 });
   chmodSync(path, 0o600);
   return secret;
+}
+
+function trustProxyFrom(env: Env): boolean | string {
+  const raw = str(env, "TRUST_PROXY");
+  if (raw === undefined) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  const items = raw.split(",").map((x) => x.trim());
+  const ok = items.every((x) => /^(loopback|linklocal|uniquelocal)$/.test(x) || /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(x));
+  if (!ok) throw new ConfigError(`TRUST_PROXY must be true, false or proxy addresses/CIDRs (e.g. "127.0.0.1"), got "${raw}"`);
+  return items.join(",");
 }
 
 function encryptionKeyFrom(raw: string): Buffer {
@@ -180,6 +198,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     maxInstancesPerUser: int(env, "MAX_INSTANCES_PER_USER", 1, 0),
     authRateLimitPerMinute: int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1),
     swaggerEnabled: !production,
-    trustProxy: bool(env, "TRUST_PROXY", false),
+    trustProxy: trustProxyFrom(env),
+    loginFreeFailures: int(env, "LOGIN_FREE_FAILURES", 5, 1),
+    loginMaxBackoffSeconds: int(env, "LOGIN_MAX_BACKOFF_SECONDS", 300, 1),
   };
 }

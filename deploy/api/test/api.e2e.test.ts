@@ -146,7 +146,9 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect(tampered.body.code).toBe("invalid_token");
 
       const key = new TextEncoder().encode(secretFor("jwt"));
-      const expired = await new SignJWT({ typ: "access" })
+      // A real session id (the sign-in's refresh-token family): only the expiry is wrong.
+      const { sid } = JSON.parse(Buffer.from(u.accessToken.split(".")[1]!, "base64url").toString());
+      const expired = await new SignJWT({ typ: "access", sid })
         .setProtectedHeader({ alg: "HS256" })
         .setSubject(u.user.id)
         .setIssuer("clawbox-api")
@@ -333,6 +335,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect(list.body.map((i: any) => i.id)).toEqual([id]);
       const running = await waitRunning(u.accessToken, id);
       expect(running).toMatchObject({ id, phase: "running", ready: true, pods: [expect.objectContaining({ phase: "Running", ready: true })] });
+      expect(running.isolated).toBe(false); // the app warns that this assistant is not isolated
 
       const again = await http("POST", "/instances", { token: u.accessToken });
       expect(again.status).toBe(409);
@@ -406,7 +409,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
 
       // VNC: A's ticket opens A's live view; it does not open anything else.
       const t = await http("POST", `/instances/${id}/vnc/ticket`, { token: a.accessToken });
-      expect(t.body).toMatchObject({ ticket: expect.stringMatching(/^vt1\./), path: `/instances/${id}/vnc?ticket=${encodeURIComponent(t.body.ticket)}` });
+      expect(t.body).toMatchObject({ ticket: expect.stringMatching(/^vt2\./), path: `/instances/${id}/vnc?ticket=${encodeURIComponent(t.body.ticket)}` });
       const banner = await new Promise<string>((resolve, reject) => {
         const ws = new WebSocket(api.url.replace("http", "ws") + t.body.path, ["binary"]);
         ws.once("message", (d) => {
@@ -420,14 +423,15 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect(vncCall.query.token).toBe(t.body.ticket);
 
       const bId = (await http("POST", "/instances", { token: b.accessToken })).body.id;
-      for (const path of [`/instances/${bId}/vnc?ticket=${encodeURIComponent(t.body.ticket)}`, `/instances/${id}/vnc?ticket=vt1.bad`, `/instances/${id}/vnc`]) {
+      // Another instance, a bad ticket, no ticket and a replay of the used one: one answer (404).
+      for (const path of [`/instances/${bId}/vnc?ticket=${encodeURIComponent(t.body.ticket)}`, `/instances/${id}/vnc?ticket=vt2.bad`, `/instances/${id}/vnc`, t.body.path]) {
         const status = await new Promise<number>((resolve) => {
           const ws = new WebSocket(api.url.replace("http", "ws") + path);
           ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
           ws.once("open", () => resolve(101));
           ws.once("error", () => resolve(-1));
         });
-        expect(status, path).toBe(401);
+        expect(status, path).toBe(404);
       }
 
       // The Manager refuses the socket (here it no longer knows the instance): the browser gets one

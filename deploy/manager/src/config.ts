@@ -3,6 +3,7 @@
  * typed object (deployment guide Step 7 table, plus the runtime switch and the local runtime's
  * settings from ARCHITECTURE.md). Anything invalid stops the start with a message naming the variable.
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProviderBaseUrls } from "@clawbox/shared";
@@ -50,6 +51,23 @@ export interface ManagerConfig {
     stopGraceMs: number;
     /** CLAWBOX_DESKTOP: "auto" (live browser view when Xvfb etc. are installed) or "off". */
     desktop: "auto" | "off";
+    /**
+     * CLAWBOX_UNSAFE_NO_SANDBOX=1: run instances without their sandbox (own uid, mount view,
+     * cgroup limits, port rules), e.g. on a machine that cannot provide one. Off by default: a
+     * Manager that cannot sandbox then refuses to start and names what is missing.
+     */
+    unsafeNoSandbox: boolean;
+    /** LOCAL_SANDBOX_UID_BASE: instance i runs as host uid/gid base+i (default 2000000, above common subuid ranges). */
+    sandboxUidBase: number;
+    /** LOCAL_PIDS_LIMIT: processes+threads per instance (cgroup pids.max; default 4096). */
+    pidsLimit: number;
+    /** LOCAL_START_CONCURRENCY: gateways cold-starting at once (default: half the cores, at least 1). */
+    startConcurrency: number;
+    /** LOCAL_RESTART_BACKOFF_MS / LOCAL_RESTART_BACKOFF_MAX_MS: crash restart delay, doubled per crash (1 s .. 5 min). */
+    restartBackoffMs: number;
+    restartBackoffMaxMs: number;
+    /** LOCAL_STOP_INSTANCES_ON_EXIT=1: a Manager shutdown stops every instance (`npm start`); default: they keep running for the next Manager. */
+    stopInstancesOnExit: boolean;
   };
 }
 
@@ -209,6 +227,13 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       portBase,
       stopGraceMs: millis(env, "LOCAL_STOP_GRACE_MS", 30_000),
       desktop: desktopMode(env),
+      unsafeNoSandbox: bool(env, "CLAWBOX_UNSAFE_NO_SANDBOX", false),
+      sandboxUidBase: nonNegativeInt(env, "LOCAL_SANDBOX_UID_BASE", 2_000_000),
+      pidsLimit: nonNegativeInt(env, "LOCAL_PIDS_LIMIT", 4096),
+      startConcurrency: nonNegativeInt(env, "LOCAL_START_CONCURRENCY", Math.max(1, Math.floor(availableParallelism() / 2))) || 1,
+      restartBackoffMs: millis(env, "LOCAL_RESTART_BACKOFF_MS", 1000),
+      restartBackoffMaxMs: millis(env, "LOCAL_RESTART_BACKOFF_MAX_MS", 300_000),
+      stopInstancesOnExit: bool(env, "LOCAL_STOP_INSTANCES_ON_EXIT", false),
     },
   };
 }

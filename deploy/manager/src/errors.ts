@@ -7,7 +7,7 @@
  *   Fastify client errors   -> their 4xx (bad JSON, wrong content type, body too large)
  *   anything else           -> 500 "Internal error" (logged with the stack, not returned)
  */
-import { type ErrorBody, HttpError } from "@clawbox/shared";
+import { type ErrorBody, HttpError, USER_ID_RULE } from "@clawbox/shared";
 import { type ValidationIssue, validationToHttpError } from "@clawbox/shared/contract/index";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { KubeApiError } from "./services/k8s-client.ts";
@@ -31,13 +31,24 @@ export function kubeToHttpError(e: KubeApiError): HttpError {
   return new HttpError(502, `Kubernetes API error: ${msg}`, { code: "kubernetes_error", details });
 }
 
+/**
+ * The userId schema is the DNS-1123 rule itself (USER_ID_JSON_SCHEMA): a violation names that
+ * rule, exactly as assertUserId does, whichever schema keyword caught it.
+ */
+function userIdRule(e: HttpError): HttpError {
+  if (e.field === "userId" && ["pattern", "maxLength", "minLength"].includes(e.rule ?? "")) {
+    return new HttpError(400, USER_ID_RULE, { code: "invalid_request", field: "userId", rule: "dns1123-label" });
+  }
+  return e;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     let http: HttpError;
     if (err instanceof HttpError) http = err;
     else if (err instanceof KubeApiError) http = kubeToHttpError(err);
     else if ("validation" in err && Array.isArray(err.validation) && err.validation.length > 0) {
-      http = validationToHttpError(err.validation as ValidationIssue[], (err as FastifyError).validationContext);
+      http = userIdRule(validationToHttpError(err.validation as ValidationIssue[], (err as FastifyError).validationContext));
     } else if ("statusCode" in err && typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {
       http = new HttpError(err.statusCode, err.message, { code: (err as FastifyError).code ?? "bad_request" });
     } else {

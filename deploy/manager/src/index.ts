@@ -27,11 +27,7 @@ async function main(): Promise<void> {
   }
   const metrics = new ManagerMetrics();
   const runtime = await createRuntime(config, logger, metrics);
-  await runtime.start();
-  const app = await buildServer({ config, runtime, logger, metrics });
-  await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, runtime: runtime.kind }, "manager listening");
-
+  let app: Awaited<ReturnType<typeof buildServer>> | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -39,12 +35,23 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
-    const code = await stopAll({ server: app, runtime }, logger);
+    // Under `npm start` the platform owns its instances: they stop with it (by pid), also when
+    // the signal comes while saved instances are still booting. Otherwise they keep running
+    // and the next Manager re-adopts them.
+    const local = runtime as { stopAll?: () => Promise<void> };
+    const stopRuntime = config.local.stopInstancesOnExit && local.stopAll ? () => local.stopAll!() : () => runtime.stop();
+    const code = await stopAll({ server: app ?? { close: async () => undefined }, runtime: { stop: stopRuntime } }, logger);
     clearTimeout(force);
     process.exit(code);
   };
+  // Before start(): a signal during the boot of saved instances must still stop them.
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  await runtime.start();
+  if (stopping) return;
+  app = await buildServer({ config, runtime, logger, metrics });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, runtime: runtime.kind }, "manager listening");
 }
 
 main().catch((e) => {

@@ -1,30 +1,21 @@
 /**
  * JSON schemas of the instance API: each one validates input, drives fast serialization of the
  * output (nothing outside the schema, e.g. a secret, can leak into a response) and documents the
- * route in OpenAPI. Gateway routes can reuse errorSchema/userIdParams.
+ * route in OpenAPI. The error shape is the contract's ErrorSchema, registered as "Error".
  */
-import { USER_ID_MAX_LENGTH, USER_ID_RULE } from "@clawbox/shared";
+import { USER_ID_JSON_SCHEMA } from "@clawbox/shared";
 import { QUANTITY_PATTERN } from "./k8s/builders/quantity.ts";
 
-export const errorSchema = {
-  $id: "Error",
-  type: "object",
-  description: "The one error shape",
-  required: ["error"],
-  properties: {
-    error: { type: "string" },
-    code: { type: "string" },
-    field: { type: "string" },
-    rule: { type: "string" },
-    details: { type: "object", additionalProperties: true },
-  },
-} as const;
 
-/** userId path parameter. The DNS-1123 rule itself is checked by assertUserId (400 naming the rule). */
+
+/**
+ * userId path parameter: exactly the server's rule (USER_ID_JSON_SCHEMA from @clawbox/shared), so
+ * the spec promises what assertUserId enforces; a violation is a 400 rule "dns1123-label".
+ */
 export const userIdParams = {
   type: "object",
   required: ["userId"],
-  properties: { userId: { type: "string", description: USER_ID_RULE, maxLength: 253 } },
+  properties: { userId: USER_ID_JSON_SCHEMA },
 } as const;
 
 export const createInstanceBody = {
@@ -32,7 +23,7 @@ export const createInstanceBody = {
   required: ["userId"],
   additionalProperties: false,
   properties: {
-    userId: { type: "string", description: `${USER_ID_RULE} (at most ${USER_ID_MAX_LENGTH})` },
+    userId: USER_ID_JSON_SCHEMA,
     secrets: {
       type: "object",
       description: "Env-style secrets for the gateway (ANTHROPIC_API_KEY, OPENROUTER_API_KEY, ...). Never returned. A POST replaces the previous set.",
@@ -75,9 +66,19 @@ export const deleteResultSchema = {
   properties: { userId: { type: "string" }, deleted: { type: "boolean" }, pvcPreserved: { type: "boolean" } },
 } as const;
 
+/**
+ * Every error a route can answer, all in the one shape: documented so clients (and schemathesis)
+ * know them. 414/431 come from the router/HTTP parser (shared/http-edge.ts), 404 from an unknown
+ * instance, 502/503/504 from the gateway or the Kubernetes API.
+ */
 export const errorResponses = {
   400: { $ref: "Error#" },
   401: { $ref: "Error#" },
+  404: { $ref: "Error#" },
+  409: { $ref: "Error#" },
+  414: { $ref: "Error#" },
+  431: { $ref: "Error#" },
   502: { $ref: "Error#" },
   503: { $ref: "Error#" },
+  504: { $ref: "Error#" },
 } as const;

@@ -6,15 +6,16 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
-import { CONTRACT_SCHEMAS } from "@clawbox/shared/contract/index";
+import { CONTRACT_SCHEMAS, ErrorSchema } from "@clawbox/shared/contract/index";
 import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { clientErrorHandler, frameworkErrors } from "@clawbox/shared";
 import type { ManagerContext } from "./context.ts";
 import { registerAuth } from "./middleware/auth.ts";
 import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
-import { errorSchema } from "./schemas.ts";
+import { registerRouteDocs } from "./route-docs.ts";
 
 /**
  * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
@@ -26,7 +27,7 @@ function validatorCompiler() {
   const body = new Ajv({ ...common, coerceTypes: false });
   const text = new Ajv({ ...common, coerceTypes: "array" });
   for (const ajv of [body, text]) {
-    ajv.addSchema(errorSchema);
+    ajv.addSchema(ErrorSchema);
     for (const s of CONTRACT_SCHEMAS) ajv.addSchema(s);
   }
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
@@ -37,6 +38,10 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Refusals below the error handler (431 from the HTTP parser, 414/400 from the router) in the
+    // one error shape too.
+    clientErrorHandler,
+    frameworkErrors,
     // Every log line of a request about one instance carries its userId (incoming/completed lines too).
     childLoggerFactory(logger, bindings, opts, rawReq) {
       const m = /^\/api\/instances\/([^/?]+)/.exec(rawReq.url ?? "");
@@ -58,10 +63,11 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     }
   });
   app.setValidatorCompiler(validatorCompiler());
-  app.addSchema(errorSchema);
+  app.addSchema(ErrorSchema);
   for (const s of CONTRACT_SCHEMAS) app.addSchema(s);
   registerErrorHandling(app);
   registerAuth(app, ctx.config.apiKey);
+  registerRouteDocs(app);
 
   await app.register(swagger, {
     openapi: {

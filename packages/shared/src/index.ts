@@ -1,5 +1,6 @@
 export * from "./logger.ts";
 export * from "./errors.ts";
+export * from "./http-edge.ts";
 export * from "./instance.ts";
 export * from "./runtime.ts";
 export * from "./user-id.ts";

@@ -10,6 +10,18 @@ export const USER_ID_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const USER_ID_RULE =
   `userId must be a DNS-1123 label: 1-${USER_ID_MAX_LENGTH} characters, lowercase letters, digits and '-', starting and ending with a letter or digit`;
 
+/**
+ * The same rule as a JSON schema, so the Manager's OpenAPI spec documents exactly what the
+ * server checks (schemathesis generates ids from it).
+ */
+export const USER_ID_JSON_SCHEMA = {
+  type: "string",
+  minLength: 1,
+  maxLength: USER_ID_MAX_LENGTH,
+  pattern: USER_ID_PATTERN.source,
+  description: USER_ID_RULE,
+} as const;
+
 export function userIdProblem(userId: unknown): string | null {
   if (typeof userId !== "string" || userId.length === 0) return "userId is required";
   if (userId.length > USER_ID_MAX_LENGTH || !USER_ID_PATTERN.test(userId)) return USER_ID_RULE;

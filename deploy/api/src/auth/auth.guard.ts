@@ -4,7 +4,7 @@ import type { FastifyRequest } from "fastify";
 import type { AuthUser } from "../common/current-user.ts";
 import { TokenService } from "./token.service.ts";
 
-/** `Authorization: Bearer <access JWT>` on every route that uses it. */
+/** `Authorization: Bearer <access JWT>` of a live session (checked in the database) on every route that uses it. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(private readonly tokens: TokenService) {}
@@ -14,7 +14,8 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization;
     const m = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw unauthorized();
-    req.user = { id: await this.tokens.verifyAccess(m[1]!) };
+    const claims = await this.tokens.verifyAccess(m[1]!);
+    req.user = { id: claims.userId, sessionId: claims.sessionId };
     return true;
   }
 }

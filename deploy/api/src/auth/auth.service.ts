@@ -6,6 +6,7 @@ import { LOGGER } from "../common/tokens.ts";
 import { UsersRepository } from "../users/users.repository.ts";
 import type { AuthResponse, UserView } from "./dto/auth.dto.ts";
 import { IdTokenVerifier, type SocialIdentity } from "./id-token.verifier.ts";
+import { LoginThrottle } from "./login-throttle.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./password.ts";
 import { TokenService } from "./token.service.ts";
 
@@ -18,6 +19,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly idTokens: IdTokenVerifier,
     private readonly metrics: ApiMetrics,
+    private readonly throttle: LoginThrottle,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,13 +39,17 @@ export class AuthService {
   }
 
   async login(email: string, password: string): Promise<AuthResponse> {
+    // Unknown emails are throttled the same way, so the limit does not reveal which exist.
+    this.throttle.assertAllowed(email);
     const user = await this.users.findByEmail(email);
     // Unknown email and social-only accounts still pay one hash, so timing does not reveal them.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !user.passwordHash || !ok) {
+      this.throttle.failed(email);
       this.metrics.authEvents.inc({ event: "login", outcome: "refused" });
       throw new HttpError(401, "Invalid email or password", { code: "invalid_credentials" });
     }
+    this.throttle.succeeded(email);
     this.metrics.authEvents.inc({ event: "login", outcome: "ok" });
     return this.session(user);
   }

@@ -19,9 +19,21 @@ const AUDIENCE = "clawbox-app";
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
 const invalidRefresh = (message: string, code: string) => new HttpError(401, message, { code });
+const invalidToken = () => new HttpError(401, "Invalid access token", { code: "invalid_token" });
+const sessionEnded = () => new HttpError(401, "Session ended (signed out, revoked or account deleted)", { code: "session_revoked" });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Who an access token speaks for: the user and the session (refresh-token family) it belongs to. */
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
 
 /**
- * Access tokens: HS256 JWTs, 15 minutes, `sub` = user id, `typ` = "access".
+ * Access tokens: HS256 JWTs, 15 minutes, `sub` = user id, `sid` = session (refresh-token
+ * family), `typ` = "access". Every request checks that the session is still live in the
+ * database, so logout, a family revocation (reuse) and account deletion end the access tokens
+ * at once, not when they expire.
  * Refresh tokens: opaque 256-bit random strings, 7 days, stored as sha256, single use,
  * rotated on every refresh; a reused token revokes its whole family (RFC 9700 §4.14.2).
  */
@@ -36,52 +48,88 @@ export class TokenService {
     this.key = new TextEncoder().encode(config.jwtSecret);
   }
 
-  async issue(userId: string, familyId: string = randomUUID()): Promise<IssuedTokens> {
-    const now = Date.now();
-    const accessExp = Math.floor(now / 1000) + this.config.accessTokenTtlSeconds;
-    const accessToken = await new SignJWT({ typ: "access" })
+  private async accessToken(userId: string, familyId: string, now: number): Promise<{ token: string; exp: number }> {
+    const exp = Math.floor(now / 1000) + this.config.accessTokenTtlSeconds;
+    const token = await new SignJWT({ typ: "access", sid: familyId })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(userId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt()
-      .setExpirationTime(accessExp)
+      .setExpirationTime(exp)
       .sign(this.key);
+    return { token, exp };
+  }
+
+  private newRefresh(now: number): { refreshToken: string; tokenHash: string; expiresAt: Date } {
     const refreshToken = randomBytes(32).toString("base64url");
-    const refreshExpiresAt = new Date(now + this.config.refreshTokenTtlSeconds * 1000);
-    await this.refreshTokens.insert({ tokenHash: sha256Hex(refreshToken), familyId, userId, expiresAt: refreshExpiresAt });
+    return { refreshToken, tokenHash: sha256Hex(refreshToken), expiresAt: new Date(now + this.config.refreshTokenTtlSeconds * 1000) };
+  }
+
+  private async pair(userId: string, familyId: string, refresh: { refreshToken: string; expiresAt: Date }, now: number): Promise<IssuedTokens> {
+    const access = await this.accessToken(userId, familyId, now);
     return {
-      accessToken,
-      refreshToken,
-      accessTokenExpiresAt: new Date(accessExp * 1000).toISOString(),
-      refreshTokenExpiresAt: refreshExpiresAt.toISOString(),
+      accessToken: access.token,
+      refreshToken: refresh.refreshToken,
+      accessTokenExpiresAt: new Date(access.exp * 1000).toISOString(),
+      refreshTokenExpiresAt: refresh.expiresAt.toISOString(),
     };
   }
 
-  /** Returns the user id of a valid access token; throws 401 in the one error shape otherwise. */
-  async verifyAccess(token: string): Promise<string> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
-      if (payload.typ !== "access" || typeof payload.sub !== "string") throw new Error("not an access token");
-      return payload.sub;
-    } catch (e) {
-      if (e instanceof joseErrors.JWTExpired) throw new HttpError(401, "Access token expired", { code: "token_expired" });
-      throw new HttpError(401, "Invalid access token", { code: "invalid_token" });
-    }
+  /** A new session (sign-in): a new family. */
+  async issue(userId: string, familyId: string = randomUUID()): Promise<IssuedTokens> {
+    const now = Date.now();
+    const refresh = this.newRefresh(now);
+    await this.refreshTokens.insert({ tokenHash: refresh.tokenHash, familyId, userId, expiresAt: refresh.expiresAt });
+    return this.pair(userId, familyId, refresh, now);
   }
 
-  /** Exchanges a refresh token for a new pair in the same family. */
-  async rotate(refreshToken: string): Promise<{ userId: string; tokens: IssuedTokens }> {
-    const row = await this.refreshTokens.findByHash(sha256Hex(refreshToken));
-    if (!row) throw invalidRefresh("Invalid refresh token", "invalid_refresh_token");
-    const now = new Date();
-    if (row.revokedAt) throw invalidRefresh("Refresh token revoked", "refresh_token_revoked");
-    if (row.usedAt || !(await this.refreshTokens.markUsed(row.id, now))) {
-      await this.refreshTokens.revokeFamily(row.familyId, now);
-      throw invalidRefresh("Refresh token already used; all sessions of this sign-in were revoked", "refresh_token_reused");
+  /**
+   * The user and session of a valid access token of a live session; 401 in the one error shape
+   * otherwise. `exp`, `sub` (a UUID) and `sid` are required: a token without them was not issued here.
+   */
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    let userId: string;
+    let sessionId: string;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ["HS256"],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ["exp", "sub", "sid"],
+      });
+      if (payload.typ !== "access" || typeof payload.sub !== "string" || typeof payload.sid !== "string") throw invalidToken();
+      if (!UUID.test(payload.sub) || !UUID.test(payload.sid)) throw invalidToken();
+      userId = payload.sub;
+      sessionId = payload.sid;
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw new HttpError(401, "Access token expired", { code: "token_expired" });
+      throw invalidToken();
     }
-    if (row.expiresAt.getTime() <= now.getTime()) throw invalidRefresh("Refresh token expired", "refresh_token_expired");
-    return { userId: row.userId, tokens: await this.issue(row.userId, row.familyId) };
+    if (!(await this.refreshTokens.isSessionLive(sessionId, userId, new Date()))) throw sessionEnded();
+    return { userId, sessionId };
+  }
+
+  /** Exchanges a refresh token for a new pair in the same family (RefreshTokensRepository.rotate). */
+  async rotate(refreshToken: string): Promise<{ userId: string; tokens: IssuedTokens }> {
+    const nowMs = Date.now();
+    let next: ReturnType<TokenService["newRefresh"]> | undefined;
+    const result = await this.refreshTokens.rotate(sha256Hex(refreshToken), new Date(nowMs), () => {
+      next = this.newRefresh(nowMs);
+      return { tokenHash: next.tokenHash, expiresAt: next.expiresAt };
+    });
+    switch (result.outcome) {
+      case "rotated":
+        return { userId: result.row.userId, tokens: await this.pair(result.row.userId, result.row.familyId, next!, nowMs) };
+      case "revoked":
+        throw invalidRefresh("Refresh token revoked", "refresh_token_revoked");
+      case "expired":
+        throw invalidRefresh("Refresh token expired", "refresh_token_expired");
+      case "reused":
+        throw invalidRefresh("Refresh token already used; all sessions of this sign-in were revoked", "refresh_token_reused");
+      default:
+        throw invalidRefresh("Invalid refresh token", "invalid_refresh_token");
+    }
   }
 
   /** Logout: revokes the family of this refresh token (all tokens of that sign-in). */

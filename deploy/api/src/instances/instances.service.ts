@@ -156,7 +156,8 @@ export class InstancesService {
 
   async vncTicket(ownerId: string, id: string): Promise<VncTicketView> {
     const row = await this.owned(ownerId, id);
-    const ticket = signVncTicket(this.config.managerApiKey, row.managerUserId, VNC_TICKET_TTL_SECONDS);
+    // Bound to this instance, its Manager userId and the user it is issued to; single use.
+    const ticket = signVncTicket(this.config.managerApiKey, { userId: row.managerUserId, instanceId: row.id, subject: ownerId }, VNC_TICKET_TTL_SECONDS);
     return {
       ticket,
       path: `/instances/${row.id}/vnc?ticket=${encodeURIComponent(ticket)}`,

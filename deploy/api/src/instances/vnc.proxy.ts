@@ -1,34 +1,44 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { verifyVncTicket, type Logger } from "@clawbox/shared";
+import { rawHttpResponse, TicketLedger, verifyVncTicket, type ErrorBody, type Logger } from "@clawbox/shared";
 import { WebSocket, WebSocketServer } from "ws";
 import type { ApiConfig } from "../config.ts";
 import type { ManagerClient } from "../manager/manager.client.ts";
 import type { InstancesRepository } from "./instances.repository.ts";
 
 const PATH = /^\/instances\/([^/]+)\/vnc$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function refuse(socket: Duplex, status: number, error: string): void {
+/**
+ * THE answer to every refused upgrade before a valid ticket is seen: no such path, a malformed
+ * id, an instance that does not exist, someone else's instance, a bad, expired or used ticket.
+ * Same status, same body (the REST API's "not yours" 404), so the socket is no oracle for
+ * which instance ids exist.
+ */
+const REFUSED: { status: number; body: ErrorBody } = { status: 404, body: { error: "Instance not found", code: "not_found" } };
+
+function answer(socket: Duplex, status: number, body: ErrorBody): void {
   // The upstream can fail twice (unexpected-response, then the error from terminate()):
   // answer the browser once, and never write to a socket that is already closed.
   if (socket.writableEnded || socket.destroyed) return;
-  const body = JSON.stringify({ error, code: status === 404 ? "not_found" : "unauthorized" });
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? "Not Found" : status === 502 ? "Bad Gateway" : "Unauthorized"}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawHttpResponse(status, body));
 }
+const refuse = (socket: Duplex) => answer(socket, REFUSED.status, REFUSED.body);
+const unavailable = (socket: Duplex, status: number, error: string) =>
+  answer(socket, status, { error, code: status === 502 ? "bad_gateway" : "unavailable" });
 
 /**
  * `GET /instances/:id/vnc?ticket=<ticket>` (WebSocket). The ticket (from POST
- * /instances/:id/vnc/ticket) is the credential: it must be valid for THIS instance's Manager
- * userId. Then the socket is piped to the Manager's VNC proxy, passing the ticket as `token`
- * (never the API key). Handled on the raw HTTP server, outside NestJS routing.
+ * /instances/:id/vnc/ticket) is the credential: it must be bound to THIS instance, its owner
+ * and its Manager userId, and it opens one session (`ledger`). Then the socket is piped to the
+ * Manager's VNC proxy, passing the ticket as `token` (never the API key). Handled on the raw
+ * HTTP server, outside NestJS routing.
  */
 export function attachVncProxy(
   server: Server,
   deps: { config: ApiConfig; instances: InstancesRepository; manager: ManagerClient; logger: Logger },
 ): void {
+  const ledger = new TicketLedger();
   // Answer the browser with the subprotocol the Manager chose (noVNC asks for "binary").
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
@@ -41,20 +51,32 @@ export function attachVncProxy(
     socket.on("error", (e) => deps.logger.debug({ err: e.message }, "vnc client socket error"));
     void handle(req, socket, head).catch((e) => {
       deps.logger.warn({ err: (e as Error)?.message }, "vnc upgrade failed");
-      socket.destroy();
+      unavailable(socket, 503, "The instance's live view is not available");
     });
   });
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer) {
-    const url = new URL(req.url ?? "/", "http://x");
-    const m = PATH.exec(url.pathname);
-    if (!m) return refuse(socket, 404, "Not found");
-    const ticket = url.searchParams.get("ticket") ?? "";
-    const row = await deps.instances.findById(decodeURIComponent(m[1]!));
-    if (!row) return refuse(socket, 404, "Instance not found");
-    if (!verifyVncTicket(deps.config.managerApiKey, ticket, row.managerUserId)) {
-      return refuse(socket, 401, "Invalid or expired VNC ticket");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://x");
+    } catch {
+      return refuse(socket);
     }
+    const m = PATH.exec(url.pathname);
+    let id = "";
+    try {
+      id = m ? decodeURIComponent(m[1]!) : "";
+    } catch {
+      // "%ZZ": not an id, same answer as any other
+    }
+    const tickets = url.searchParams.getAll("ticket");
+    if (!UUID.test(id) || tickets.length !== 1) return refuse(socket);
+    const row = await deps.instances.findById(id);
+    const claims = row
+      ? verifyVncTicket(deps.config.managerApiKey, tickets[0], { userId: row.managerUserId, instanceId: row.id, subject: row.ownerId })
+      : null;
+    if (!row || !claims || !ledger.consume(claims)) return refuse(socket);
+    const ticket = tickets[0]!;
     const protocols = String(req.headers["sec-websocket-protocol"] ?? "")
       .split(",")
       .map((p) => p.trim())
@@ -62,11 +84,13 @@ export function attachVncProxy(
     const upstream = new WebSocket(deps.manager.vncUrl(row.managerUserId, ticket), protocols, { perMessageDeflate: false });
     upstream.binaryType = "nodebuffer";
     upstream.once("unexpected-response", (_r, res) => {
-      refuse(socket, res.statusCode === 404 ? 404 : 502, `The instance's live view is not available (Manager answered ${res.statusCode})`);
+      // The Manager no longer knows the instance: the same "not found" as everywhere.
+      if (res.statusCode === 404) refuse(socket);
+      else unavailable(socket, res.statusCode === 503 ? 503 : 502, `The instance's live view is not available (Manager answered ${res.statusCode})`);
       upstream.terminate();
     });
     upstream.once("error", (e) => {
-      if (upstream.readyState !== WebSocket.OPEN) refuse(socket, 502, "The instance's live view is not reachable");
+      if (upstream.readyState !== WebSocket.OPEN) unavailable(socket, 502, "The instance's live view is not reachable");
       deps.logger.warn({ instanceId: row.id, err: e.message }, "vnc upstream error");
     });
     upstream.once("open", () => {

@@ -106,6 +106,18 @@ describe("AuthInterceptor", () => {
     expect(server.calls.filter((c) => c === "POST /auth/refresh")).toHaveLength(1);
   });
 
+  it("two tabs sharing one stored session refresh once and both stay signed in", async () => {
+    // Two ApiClients on one store = two tabs on one localStorage; Web Locks (Node has
+    // navigator.locks too) coordinate them. Without it the second tab would spend the already
+    // rotated refresh token, and the real API answers that with refresh_token_reused.
+    const second = new ApiClient({ baseUrl: server.url, tokens, refreshSkewMs: 5_000, onSessionExpired: () => expired++ });
+    server.access.clear();
+    const [a, b] = await Promise.all([client.me(), second.me()]);
+    expect([a.id, b.id]).toEqual(["u1", "u1"]);
+    expect(server.calls.filter((c) => c === "POST /auth/refresh")).toHaveLength(1);
+    expect(expired).toBe(0);
+  });
+
   it("a revoked refresh token ends the session and signals sign-in", async () => {
     server.refresh.clear();
     server.access.clear();

@@ -11,12 +11,44 @@ export interface AuthInterceptorOptions {
   refreshSkewMs?: number;
   /** Called once when the refresh token is rejected: the app sends the user to sign-in. */
   onSessionExpired?: () => void;
+  /**
+   * Runs `fn` while holding a lock shared by every tab of this origin (default: the Web Locks
+   * API, navigator.locks), so tabs sharing one stored session refresh one at a time. `fn` is
+   * told whether it had to wait for another holder (then that tab just rotated the tokens).
+   */
+  lock?: <T>(name: string, fn: (waited: boolean) => Promise<T>) => Promise<T>;
 }
+
+/**
+ * Web Locks when the browser has them (all current ones do); otherwise no cross-tab lock.
+ * "Did we wait?" is decided atomically by the browser: an `ifAvailable` request either gets
+ * the lock at once or gets null because another tab holds it.
+ */
+export function webLock<T>(name: string, fn: (waited: boolean) => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;
+  if (!locks) return fn(false);
+  return locks.request(name, { ifAvailable: true }, (lock) =>
+    lock ? fn(false) : locks.request(name, () => fn(true)),
+  ) as Promise<T>;
+}
+
+/**
+ * How long a tab that waited for another tab's refresh waits for that tab's tokens to reach
+ * its copy of localStorage: browsers propagate storage between tabs asynchronously, so the
+ * lock can be granted a moment before the new tokens are visible here.
+ */
+const ADOPT_WAIT_MS = 2000;
+
+const REFRESH_LOCK = "clawbox.refresh";
 
 /**
  * The guide's AuthInterceptor: attaches the access token, refreshes it shortly BEFORE it
  * expires (so the user never sees a 401), and if the server still answers 401 (token revoked,
  * clock off) refreshes once and retries the request once. Concurrent requests share one refresh.
+ * Tabs share it too: refresh tokens are single use (a reused one ends the session), so a refresh
+ * runs under a cross-tab lock and first re-reads the shared store: if another tab already
+ * rotated the token while this one waited, this tab adopts the new tokens instead of spending
+ * the old refresh token a second time.
  */
 export class AuthInterceptor {
   private readonly opts: Required<Omit<AuthInterceptorOptions, "onSessionExpired">> & Pick<AuthInterceptorOptions, "onSessionExpired">;
@@ -29,6 +61,7 @@ export class AuthInterceptor {
       fetch: (...args) => globalThis.fetch(...args),
       now: () => Date.now(),
       refreshSkewMs: 10_000,
+      lock: webLock,
       ...options,
     };
   }
@@ -61,8 +94,27 @@ export class AuthInterceptor {
     return this.refreshing;
   }
 
-  private async doRefresh(): Promise<AuthTokens> {
-    const current = this.opts.tokens.get();
+  private doRefresh(): Promise<AuthTokens> {
+    const before = this.opts.tokens.get();
+    // waited: another tab held the lock, i.e. it just rotated the very token this tab holds.
+    return this.opts.lock(REFRESH_LOCK, async (waited) => {
+      const rotated = () => {
+        const current = this.opts.tokens.get();
+        const fresh = current && before && current.refreshToken !== before.refreshToken && current.accessTokenExpiresAt - this.opts.now() > this.opts.refreshSkewMs;
+        return fresh ? current : null;
+      };
+      let adopted = rotated();
+      // The other tab's tokens may not have reached this tab's storage yet: wait a moment for
+      // them rather than spend the old refresh token a second time (that would end the session).
+      for (let ms = 0; !adopted && waited && ms < ADOPT_WAIT_MS; ms += 25) {
+        await new Promise((r) => setTimeout(r, 25));
+        adopted = rotated();
+      }
+      return adopted ?? this.exchange(this.opts.tokens.get());
+    });
+  }
+
+  private async exchange(current: AuthTokens | null): Promise<AuthTokens> {
     if (!current || current.refreshTokenExpiresAt <= this.opts.now()) throw this.expire();
     let res: Response;
     try {

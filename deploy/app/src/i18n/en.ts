@@ -55,6 +55,7 @@ export const en = {
 
   "dashboard.title": "Dashboard",
   "dashboard.status": "Status",
+  "dashboard.notIsolated": "This server runs assistants without isolation: other assistants on it can read this one's data.",
   "dashboard.channels": "Channels",
   "dashboard.whatsapp": "WhatsApp",
   "dashboard.telegram": "Telegram",

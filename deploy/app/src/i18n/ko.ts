@@ -57,6 +57,7 @@ export const ko: Record<MessageKey, string> = {
 
   "dashboard.title": "대시보드",
   "dashboard.status": "상태",
+  "dashboard.notIsolated": "이 서버는 비서를 격리 없이 실행합니다. 같은 서버의 다른 비서가 이 비서의 데이터를 읽을 수 있습니다.",
   "dashboard.channels": "채널",
   "dashboard.whatsapp": "WhatsApp",
   "dashboard.telegram": "Telegram",

@@ -57,6 +57,7 @@ export function DashboardScreen() {
     <Screen title={t("dashboard.title")}>
       <Card title={t("dashboard.status")} testId="status-card">
         <PhaseBadge phase={instance.phase} message={instance.message} />
+        {instance.isolated === false ? <p className="notice" data-testid="not-isolated">{t("dashboard.notIsolated")}</p> : null}
         {instance.createdAt ? (
           <p className="hint">{t("dashboard.createdAt", { date: new Date(instance.createdAt).toLocaleString(lang) })}</p>
         ) : null}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { assertUserId } from "@clawbox/shared";
+import { assertUserId, TicketLedger } from "@clawbox/shared";
 import type { ManagerContext } from "../context.ts";
 import { AgentPool } from "./agent-pool.ts";
 import { handle, type UserReq } from "./handler.ts";
@@ -10,6 +10,7 @@ import { rpcCall } from "../routes/gateway-proxy.ts";
 import { telegramLogout, telegramSetup, telegramStatus } from "../routes/telegram.ts";
 import { checkVncRequest, pipeVnc } from "../routes/vnc-proxy.ts";
 import { whatsappQr, whatsappStatus, whatsappWait } from "../routes/whatsapp.ts";
+import { errorResponses, userIdParams } from "../schemas.ts";
 
 /**
  * The Manager routes that talk to a user's gateway (through its pod agent, one persistent
@@ -28,7 +29,23 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
   });
 
   const base = "/api/instances/:userId";
-  const schema = (summary: string) => ({ tags: ["gateway"], summary, params: { type: "object", properties: { userId: { type: "string" } } } });
+  const schema = (summary: string, extra: Record<string, unknown> = {}) => ({
+    tags: ["gateway"],
+    summary,
+    security: [{ bearerAuth: [] }],
+    params: userIdParams,
+    response: errorResponses,
+    ...extra,
+  });
+  const pairingQuery = {
+    querystring: {
+      type: "object",
+      properties: {
+        channel: { type: "string", description: "Optional: telegram, whatsapp, ... (none: every channel)" },
+        accountId: { type: "string", description: "Optional: 1-64 characters of A-Z a-z 0-9 . _ -" },
+      },
+    },
+  };
   const user = (req: UserReq) => {
     assertUserId(req.params.userId);
     return req.params.userId;
@@ -46,7 +63,11 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
   app.get(`${base}/telegram/status`, { schema: schema("Telegram channel status [?probe=true]") }, handle(async (req: UserReq) => telegramStatus(gw, user(req), req.query)));
   app.post(`${base}/telegram/logout`, { schema: schema("Remove the Telegram bot token") }, handle(async (req: UserReq) => telegramLogout(gw, user(req))));
 
-  app.get(`${base}/pairing/list`, { schema: { ...schema("Pending DM pairing requests ?channel=telegram|whatsapp"), response: { 200: { $ref: "PairingList#" } } } }, handle(async (req: UserReq) => pairingList(gw, user(req), req.query)));
+  app.get(
+    `${base}/pairing/list`,
+    { schema: schema("Pending DM pairing requests [?channel=telegram|whatsapp]", { ...pairingQuery, response: { 200: { $ref: "PairingList#" }, ...errorResponses } }) },
+    handle(async (req: UserReq) => pairingList(gw, user(req), req.query)),
+  );
   app.post(`${base}/pairing/approve`, { schema: schema("Approve a pairing request: {channel, code, notify?}") }, handle(async (req: UserReq) => pairingApprove(gw, user(req), req.body)));
 
   app.get(
@@ -58,14 +79,15 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
     }),
   );
 
-  app.get<{ Params: { userId: string }; Querystring: { token?: string } }>(
+  const tickets = new TicketLedger();
+  app.get<{ Params: { userId: string }; Querystring: { token?: unknown } }>(
     `${base}/vnc`,
     {
       websocket: true,
       config: { public: true }, // authenticated by ?token= below (API key or VNC ticket)
       schema: { tags: ["gateway"], summary: "VNC WebSocket (noVNC/websockify) ?token=<API key or VNC ticket>", hide: true },
       preValidation: async (req) => {
-        (req as unknown as { vncUrl: string }).vncUrl = await checkVncRequest(req, ctx.config.apiKey, ctx.runtime);
+        (req as unknown as { vncUrl: string }).vncUrl = await checkVncRequest(req, ctx.config.apiKey, ctx.runtime, tickets);
       },
     },
     (socket, req) => pipeVnc(socket, (req as unknown as { vncUrl: string }).vncUrl, req.log),

@@ -25,7 +25,19 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
         params: userIdParams,
         body: { $ref: "ChatSend#" },
         response: {
-          200: { description: "event: delta {text} ... then event: done {text} or event: error {error, code}", content: { "text/event-stream": { schema: { type: "string" } } } },
+          200: {
+            description: "event: delta {text} ... then event: done {text} or event: error {error, code}",
+            // OpenAPI describes an event stream by the shape of one event.
+            content: {
+              "text/event-stream": {
+                schema: {
+                  type: "object",
+                  required: ["event", "data"],
+                  properties: { event: { type: "string", enum: ["delta", "done", "error"] }, data: { type: "string", description: "JSON" } },
+                },
+              },
+            },
+          },
           ...errorResponses,
         },
       },
@@ -33,6 +45,8 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
     async (req, reply) => {
       const userId = req.params.userId;
       assertUserId(userId);
+      // Unknown or stopped instance: a plain 404/503 in the one error shape, before the stream's 200.
+      await gw.endpoint(userId);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
@@ -59,7 +73,7 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
         tags,
         summary: "The conversation so far (user and assistant messages)",
         params: userIdParams,
-        response: { 200: { $ref: "ChatHistory#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "ChatHistory#" }, ...errorResponses },
       },
     },
     handle(async (req: UserReq) => {

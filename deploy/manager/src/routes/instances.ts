@@ -72,7 +72,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         security,
         summary: "One instance's status: phase pending -> starting -> running, or error with message",
         params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
@@ -94,7 +94,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         summary: "Change the assistant's model: the instance restarts with it and keeps all its data and channels",
         params: userIdParams,
         body: { $ref: "ModelSettings#" },
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
@@ -115,7 +115,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         security,
         summary: "Restart the assistant, keeping its data and channels (Kubernetes: a rollout restart; local: a process restart)",
         params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
@@ -136,7 +136,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         security,
         summary: "Remove the assistant's model (it answers again once one is set)",
         params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
       },
     },
     async (request) => {
@@ -157,7 +157,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         summary: "Delete an instance; keeps its data volume unless preservePvc=false",
         params: userIdParams,
         querystring: deleteQuery,
-        response: { 200: deleteResultSchema, 404: { $ref: "Error#" }, ...errorResponses },
+        response: { 200: deleteResultSchema, ...errorResponses },
       },
     },
     async (request) => {

@@ -1,4 +1,4 @@
-import { badRequest, notFound, type PairingRequest } from "@clawbox/shared";
+import { badRequest, HttpError, notFound, type PairingRequest } from "@clawbox/shared";
 import type { InstanceGateway } from "../services/gateway-rpc.ts";
 import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
 
@@ -6,8 +6,9 @@ import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, required
  * DM pairing (someone messaged the bot; the owner approves them by code). `code` is the gateway's
  * opaque request id: the 8-character code the sender is shown never leaves the gateway's RPC
  * (only its CLI approves by that code), so the owner picks the request by sender, not by code.
- *   GET  pairing/list?channel=telegram[&accountId=]  -> channels.pairing.list
- *        => {channel, requests:[{code, senderId, senderName, senderLabel, createdAt, expiresAt, accountId}]}
+ *   GET  pairing/list[?channel=telegram][&accountId=]  -> channels.pairing.list
+ *        => {channel|null, requests:[{code, senderId, senderName, senderLabel, createdAt, expiresAt, accountId}]}
+ *        (no channel: every channel's requests; a channel the instance has not set up: none)
  *   POST pairing/approve {channel, code, notify?, accountId?} -> channels.pairing.approve
  *        {channel, accountId, requestId: code, notify}; accountId defaults to the request's own.
  * Shape documented in deploy/manager/DEPLOY.md ("Telegram / WhatsApp").
@@ -46,16 +47,33 @@ function toView(r: Obj): PairingRequest {
   };
 }
 
-async function listRaw(gw: InstanceGateway, userId: string, channel: string, accountId?: string) {
-  const r = await gw.call<{ requests?: Obj[] }>(userId, "channels.pairing.list", { channel, ...(accountId ? { accountId } : {}) }, 15_000);
-  return (r?.requests ?? []).filter((x) => !x.channel || x.channel === channel).map(toView);
+/**
+ * The gateway refuses a channel whose plugin is not set up on this instance ("unknown pairing
+ * channel") with INVALID_REQUEST: for the caller that simply means no pending requests, not a
+ * gateway failure (and the gateway's internal message is not the caller's business).
+ */
+function channelNotSetUp(e: unknown): boolean {
+  return e instanceof HttpError && e.status === 502 && e.code === "INVALID_REQUEST";
+}
+
+async function listRaw(gw: InstanceGateway, userId: string, channel: string | undefined, accountId?: string) {
+  let r: { requests?: Obj[] } | undefined;
+  try {
+    r = await gw.call<{ requests?: Obj[] }>(userId, "channels.pairing.list", { ...(channel ? { channel } : {}), ...(accountId ? { accountId } : {}) }, 15_000);
+  } catch (e) {
+    if (channel && channelNotSetUp(e)) return [];
+    throw e;
+  }
+  return (r?.requests ?? []).filter((x) => !channel || !x.channel || x.channel === channel).map(toView);
 }
 
 export async function pairingList(gw: InstanceGateway, userId: string, query: Record<string, string | undefined>) {
-  const channel = requiredString(query, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
+  const channel = query.channel === undefined ? undefined : requiredString(query, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
   const accountId = query.accountId;
-  if (accountId !== undefined && !ACCOUNT_PATTERN.test(accountId)) throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
-  return { channel, requests: await listRaw(gw, userId, channel, accountId) };
+  if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
+    throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  return { channel: channel ?? null, requests: await listRaw(gw, userId, channel, accountId) };
 }
 
 export async function pairingApprove(gw: InstanceGateway, userId: string, rawBody: unknown) {

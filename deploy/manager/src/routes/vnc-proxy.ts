@@ -1,24 +1,31 @@
 import type { FastifyRequest } from "fastify";
-import { assertUserId, HttpError, notFound, safeEqual, unauthorized, unavailable, verifyVncTicket, type InstanceRuntime } from "@clawbox/shared";
+import { assertUserId, HttpError, notFound, safeEqual, TicketLedger, unauthorized, unavailable, verifyVncTicket, type InstanceRuntime } from "@clawbox/shared";
 import WebSocket from "ws";
 
 /**
  * `GET /api/instances/:userId/vnc?token=<API key | VNC ticket>` (WebSocket): piped byte for byte
  * to the instance's websockify (noVNC), which speaks RFB ("RFB 003.008\n" first). The browser
  * never holds the API key: the App API passes a ticket signed with it, bound to this userId and
- * valid 60 s (verifyVncTicket). Everything is checked before the upgrade, so a refusal is a plain
- * HTTP 401/404/503 in the one error shape.
+ * valid 60 s (verifyVncTicket), and each ticket opens one session here (`ledger`). The token is
+ * checked before anything about the instance, so without a valid one every userId gets the same
+ * 401. Everything is checked before the upgrade, so a refusal is a plain HTTP 400/401/404/503
+ * in the one error shape. A repeated `?token=` arrives as an array: simply not a valid token.
  */
 export async function checkVncRequest(
-  req: FastifyRequest<{ Params: { userId: string }; Querystring: { token?: string } }>,
+  req: FastifyRequest<{ Params: { userId: string }; Querystring: { token?: unknown } }>,
   apiKey: string,
   runtime: InstanceRuntime,
+  ledger: TicketLedger,
 ): Promise<string> {
   const { userId } = req.params;
   assertUserId(userId);
-  const token = req.query.token ?? "";
-  const ok = token.length > 0 && (safeEqual(token, apiKey) || verifyVncTicket(apiKey, token, userId));
-  if (!ok) throw unauthorized("Missing or invalid token (the Manager API key or a VNC ticket for this instance)");
+  const token = req.query.token;
+  let ok = safeEqual(token, apiKey);
+  if (!ok) {
+    const claims = verifyVncTicket(apiKey, token, { userId });
+    ok = claims !== null && ledger.consume(claims);
+  }
+  if (!ok) throw unauthorized("Missing or invalid token (the Manager API key or an unused VNC ticket for this instance)");
   const ep = await runtime.endpoint(userId);
   if (!ep) throw notFound(`instance ${userId} not found`);
   if (!ep.vncUrl) {

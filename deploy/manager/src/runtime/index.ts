@@ -12,15 +12,9 @@ export async function createRuntime(config: ManagerConfig, logger: Logger, metri
     return new KubernetesRuntime({ config, logger, metrics });
   }
   const { LocalRuntime } = await import("./local/index.ts");
-  const runtime = new LocalRuntime({
-    dataDir: config.local.dataDir,
-    portBase: config.local.portBase,
-    tokenSecret: config.tokenSecret,
-    logger: logger.child({ runtime: "local" }),
-    stopGraceMs: config.local.stopGraceMs,
-    desktop: config.local.desktop,
-    gateway: config.gateway,
-  });
+  // The whole config: local settings (sandbox, limits, start queue) and the gateway settings
+  // (Telegram API root, provider endpoints) every instance gets.
+  const runtime = new LocalRuntime({ config, logger: logger.child({ runtime: "local" }) });
   metrics.countInstancesFrom(() => runtime.list());
   return runtime;
 }

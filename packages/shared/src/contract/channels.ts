@@ -33,7 +33,8 @@ export const PairingRequestSchema = Type.Object({
 export type PairingRequest = Static<typeof PairingRequestSchema>;
 
 export const PairingListSchema = Type.Object(
-  { channel: Type.String(), requests: Type.Array(PairingRequestSchema) },
+  // channel is optional in the request: null when the list covers every channel.
+  { channel: nullableString, requests: Type.Array(PairingRequestSchema) },
   { $id: "PairingList" },
 );
 export type PairingList = Static<typeof PairingListSchema>;

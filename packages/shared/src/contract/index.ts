@@ -5,6 +5,7 @@
  * app imports the types.
  */
 export * from "./channels.ts";
+export * from "./error.ts";
 export * from "./telegram-token.ts";
 export * from "./instance.ts";
 export * from "./model.ts";

@@ -38,6 +38,8 @@ const PodStatusSchema = Type.Object({
   ready: Type.Boolean(),
   restartCount: Type.Integer(),
   state: ContainerStateSchema,
+  /** How the previous run of the gateway ended (reason e.g. OOMKilled, Error), after a restart. */
+  lastState: Type.Optional(ContainerStateSchema),
   conditions: PodConditionsSchema,
   createdAt: Type.String(),
 });
@@ -54,6 +56,12 @@ const statusFields = {
   pods: Type.Array(PodStatusSchema),
   message: Type.Optional(Type.String({ description: "Only when phase is error" })),
   vnc: Type.Optional(VncAvailabilitySchema),
+  isolated: Type.Optional(
+    Type.Boolean({
+      description:
+        "Whether the instance runs isolated from the others (a Kubernetes pod, or the local runtime's sandbox); false only for a local Manager started with CLAWBOX_UNSAFE_NO_SANDBOX=1",
+    }),
+  ),
 };
 
 export const InstanceStatusSchema = Type.Object(

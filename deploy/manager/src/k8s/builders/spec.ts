@@ -17,7 +17,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Checks what the JSON schema can't (reserved names, request <= limit) and resolves defaults.
  * Throws HttpError 400 naming the field and rule; runs before any write, so nothing is half-created.
  */
-function resolveResources(input: InstanceResources | undefined): InstanceSpec["resources"] {
+export function resolveResources(input: InstanceResources | undefined): InstanceSpec["resources"] {
   const r: InstanceSpec["resources"] = {
     requests: { ...DEFAULT_RESOURCES.requests, ...input?.requests },
     limits: { ...DEFAULT_RESOURCES.limits, ...input?.limits },

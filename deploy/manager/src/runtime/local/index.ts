@@ -1,16 +1,12 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import {
   assertUserId,
-  buildGatewayConfig,
   checkModelSettings,
-  conflict,
   deriveInstanceToken,
   type CreateInstanceInput,
   type DeleteInstanceResult,
   type InstanceEndpoint,
-  type InstancePhase,
   type InstanceRuntime,
   type InstanceStatus,
   type Logger,
@@ -18,23 +14,31 @@ import {
   type ModelSettings,
   type ProviderBaseUrls,
 } from "@clawbox/shared";
-import { detectDesktop, type DesktopSupport } from "./desktop.ts";
-import { instanceLayout, maxIndex, type InstanceLayout } from "./layout.ts";
-import { tailLines } from "./logs.ts";
-import { pidAlive, readPidFile, removePidFile, spawnLogged, stopTree, type PidRecord } from "./processes.ts";
 import { processTree, readProc, rssBytes } from "@clawbox/shared/proc";
+import { buildAgent } from "../../../../agent/build.ts";
+import { resolveResources } from "../../k8s/builders/spec.ts";
+import { parseQuantity } from "../../k8s/builders/quantity.ts";
+import { allocateIndex } from "./allocator.ts";
+import { detectDesktop, type DesktopSupport } from "./desktop.ts";
+import { writeGatewaySeed } from "./gateway-seed.ts";
+import { Launcher } from "./launcher.ts";
+import { instanceLayout, type InstanceLayout } from "./layout.ts";
+import { agentEnv, gatewayEnv } from "./process-env.ts";
+import { pidAlive, readPidFile } from "./processes.ts";
+import { StartQueue } from "./start-queue.ts";
 import { toInstanceStatus } from "./status.ts";
 import { listRecordFiles, readRecord, readSecrets, removeSecrets, writeRecord, writeSecrets, type InstanceRecord } from "./store.ts";
+import { InstanceSupervisor } from "./supervisor.ts";
 import { openclawEntry, WhatsAppSeed } from "./whatsapp-seed.ts";
-import { buildAgent } from "../../../../agent/build.ts";
 
 /**
  * The local runtime (OPENCLAW_RUNTIME=local, the default): every instance is a set of processes
- * on this machine, started through the same deploy/scripts/gke-entrypoint.sh as the image
- * (Xvfb, x11vnc, websockify, the gateway on Node 24) plus its pod agent as a separate process,
- * like the sidecar. State lives under CLAWBOX_DATA_DIR/instances/<userId>/ (the PVC's
- * counterpart) and survives a delete unless preservePvc=false. A restarted Manager re-adopts
- * live processes (pid files + /proc start times) and restarts the ones that should run.
+ * on this machine, the pod's counterpart: the same deploy/scripts/gke-entrypoint.sh as the image
+ * (Xvfb, x11vnc, websockify, the gateway on Node 24) plus its pod agent, each in the instance's
+ * sandbox (launcher.ts), kept running by its supervisor (supervisor.ts). State lives under
+ * CLAWBOX_DATA_DIR/instances/<userId>/ (the PVC's counterpart; store.ts, layout.ts) and survives
+ * a delete unless preservePvc=false. A restarted Manager re-adopts live processes (pid files +
+ * /proc start times) and starts the ones that should run.
  */
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -48,42 +52,31 @@ export interface LocalRuntimeOptions {
   pollIntervalMs?: number;
   /** Operator settings every gateway gets (the Manager's config.gateway). */
   gateway?: { telegramApiRoot?: string; providerBaseUrls: ProviderBaseUrls };
+  unsafeNoSandbox?: boolean;
+  sandboxUidBase?: number;
+  pidsLimit?: number;
+  startConcurrency?: number;
+  restartBackoffMs?: number;
+  restartBackoffMaxMs?: number;
 }
 
-const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
-export const ENTRYPOINT = join(REPO_ROOT, "deploy/scripts/gke-entrypoint.sh");
 /** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
 let agentMain: string | undefined;
 function builtAgent(): string {
   agentMain ??= buildAgent();
   return agentMain;
 }
-/** Env passed through from the Manager to instance processes (nothing else leaks, e.g. no API key). */
-const PASS_ENV = ["LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
-
-interface Live {
-  record: InstanceRecord;
-  layout: InstanceLayout;
-  phase: InstancePhase;
-  message?: string;
-  startedAt?: string;
-  exitCode?: number;
-  finishedAt?: string;
-  gateway?: PidRecord;
-  agent?: PidRecord;
-  agentRespawnAt?: number;
-  /** Bumped on every (re)start so exit events of an older process set are ignored. */
-  generation: number;
-  busy?: Promise<unknown>;
-}
 
 export class LocalRuntime implements InstanceRuntime {
   readonly kind = "local" as const;
   private readonly opts: LocalRuntimeOptions;
   private readonly log: Logger;
-  private readonly live = new Map<string, Live>();
+  private readonly live = new Map<string, InstanceSupervisor>();
+  private readonly busy = new Map<string, Promise<unknown>>();
   private readonly seed: WhatsAppSeed;
   private readonly desktop: DesktopSupport;
+  private launcher!: Launcher;
+  private queue!: StartQueue;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -96,31 +89,34 @@ export class LocalRuntime implements InstanceRuntime {
     this.desktop = opts.desktop === "off" ? { available: false, reason: "live browser view disabled (CLAWBOX_DESKTOP=off)" } : detectDesktop();
   }
 
+  /** Whether instances run sandboxed (false only with CLAWBOX_UNSAFE_NO_SANDBOX=1). */
+  get isolated(): boolean {
+    return this.launcher?.isolated ?? false;
+  }
+
   async start(): Promise<void> {
     mkdirSync(join(this.opts.dataDir, "instances"), { recursive: true });
+    this.launcher = new Launcher({
+      portBase: this.opts.portBase,
+      uidBase: this.opts.sandboxUidBase ?? 2_000_000,
+      pidsLimit: this.opts.pidsLimit ?? 4096,
+      unsafeNoSandbox: this.opts.unsafeNoSandbox ?? false,
+      logger: this.log,
+    });
+    this.queue = new StartQueue(this.opts.startConcurrency ?? 1);
     this.claimDataDir();
     builtAgent();
     if (!this.desktop.available) this.log.warn({ reason: this.desktop.reason }, "local runtime: no live browser view");
-    this.seed.ensure((m) => this.log.info(m)).catch(() => undefined);
+    this.seed.ensure((m) => this.log.info(m)).catch((e: Error) => this.log.warn({ err: e.message }, "WhatsApp seed build failed"));
     for (const file of listRecordFiles(this.opts.dataDir)) {
       const record = readRecord(file);
       if (!record || record.deletedAt) continue;
-      const layout = this.layoutOf(record);
-      const l: Live = { record, layout, phase: "starting", generation: 0 };
-      l.gateway = readPidFile(join(layout.runDir, "entrypoint.pid")) ?? undefined;
-      l.agent = readPidFile(join(layout.runDir, "agent.pid")) ?? undefined;
-      this.live.set(record.userId, l);
-      if (pidAlive(l.gateway)) {
-        l.startedAt = l.gateway!.startedAt;
-        this.log.info({ userId: record.userId, pid: l.gateway!.pid }, "re-adopted running instance");
-        if (!pidAlive(l.agent)) this.spawnAgent(l);
-      } else {
-        this.log.info({ userId: record.userId }, "restarting instance that should run");
-        await this.stopProcesses(l);
-        this.boot(l);
-      }
+      const sup = this.supervise(record);
+      sup.adopt();
     }
-    this.timer = setInterval(() => void this.poll(), this.opts.pollIntervalMs ?? 500);
+    this.timer = setInterval(() => {
+      this.poll().catch((e: Error) => this.log.error({ err: e.message, stack: e.stack }, "local runtime poll failed"));
+    }, this.opts.pollIntervalMs ?? 500);
     this.timer.unref();
   }
 
@@ -128,103 +124,95 @@ export class LocalRuntime implements InstanceRuntime {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const s of this.live.values()) s.detach();
+  }
+
+  /** Stops every instance (by pid) and removes this Manager's port rules: the platform's Ctrl-C. */
+  async stopAll(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.live.values()].map((s) => s.stop()));
+    // No empty cgroups or port rules left behind; the next start recreates them.
+    await Promise.all([...this.live.values()].map((s) => this.launcher.release(s.target)));
+    this.launcher?.shutdown();
   }
 
   async create(input: CreateInstanceInput): Promise<{ created: boolean; status: InstanceStatus }> {
     assertUserId(input.userId);
     const userId = input.userId;
-    const existing = this.live.get(userId);
-    if (existing?.busy) await existing.busy.catch(() => undefined);
+    await this.settled(userId);
     const current = this.live.get(userId);
     const secrets = input.secrets ?? {};
     const model = input.model ? checkModelSettings(input.model, "model") : undefined;
+    const memoryLimit = resolveResources(input.resources).limits.memory;
     if (current) {
       const secretsChanged = JSON.stringify(sorted(readSecrets(current.layout.secretsFile))) !== JSON.stringify(sorted(secrets));
       if (secretsChanged) writeSecrets(current.layout.secretsFile, secrets);
-      const modelChanged = this.storeModel(current, model ?? null);
-      if (secretsChanged || modelChanged || current.phase === "error") {
+      const modelChanged = this.storeModel(current.record, current.layout, model ?? null);
+      const limitChanged = current.record.memoryLimit !== memoryLimit;
+      if (limitChanged) current.record.memoryLimit = memoryLimit;
+      if (secretsChanged || modelChanged || limitChanged || current.phase === "error") {
         // Same as a new ReplicaSet in Kubernetes: restart with the existing state.
-        current.record.restartCount++;
-        writeRecord(current.layout.recordFile, current.record);
-        current.busy = this.relaunch(current);
+        this.track(userId, current.restart());
       }
       return { created: false, status: this.statusOf(current) };
     }
     const previous = readRecord(join(this.opts.dataDir, "instances", userId, "instance.json"));
     const record: InstanceRecord = {
       userId,
-      index: this.allocateIndex(previous?.index),
+      index: allocateIndex(this.opts.dataDir, this.opts.portBase, [...this.live.values()].map((s) => s.record.index), previous?.index),
       createdAt: new Date().toISOString(),
       restartCount: 0,
+      memoryLimit,
       ...(input.imageTag ? { imageTag: input.imageTag } : {}),
     };
     const layout = this.layoutOf(record);
     for (const d of [layout.dir, layout.stateDir, layout.homeDir, layout.logsDir, layout.runDir]) mkdirSync(d, { recursive: true });
     writeSecrets(layout.secretsFile, secrets);
-    const l: Live = { record, layout, phase: "pending", generation: 0 };
-    this.storeModel(l, model ?? null);
+    this.storeModel(record, layout, model ?? null);
     writeRecord(layout.recordFile, record);
-    this.live.set(userId, l);
-    l.busy = this.boot(l);
-    return { created: true, status: this.statusOf(l) };
+    const sup = this.supervise(record);
+    this.track(userId, sup.start());
+    return { created: true, status: this.statusOf(sup) };
   }
 
   /** A model change restarts the processes with the new seed config and key; state is kept. */
   async setModel(userId: string, model: ModelSettings | null): Promise<InstanceStatus | null> {
     assertUserId(userId);
-    const l = this.live.get(userId);
-    if (!l) return null;
+    const sup = this.live.get(userId);
+    if (!sup) return null;
     const checked = model ? checkModelSettings(model) : null;
-    if (l.busy) await l.busy.catch(() => undefined);
-    if (this.storeModel(l, checked)) {
-      l.record.restartCount++;
-      writeRecord(l.layout.recordFile, l.record);
-      l.busy = this.relaunch(l);
+    await this.settled(userId);
+    if (this.storeModel(sup.record, sup.layout, checked)) {
+      this.track(userId, sup.restart());
       this.log.info({ userId, provider: checked?.provider ?? null }, "instance model changed; restarting with it");
     }
-    return this.statusOf(l);
+    return this.statusOf(sup);
   }
 
   /** A process restart that keeps the state dir (data, channels), like a rollout restart. */
   async restart(userId: string): Promise<InstanceStatus | null> {
     assertUserId(userId);
-    const l = this.live.get(userId);
-    if (!l) return null;
-    if (l.busy) await l.busy.catch(() => undefined);
-    l.record.restartCount++;
-    writeRecord(l.layout.recordFile, l.record);
-    l.busy = this.relaunch(l);
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    await this.settled(userId);
+    this.track(userId, sup.restart());
     this.log.info({ userId }, "instance restarting");
-    return this.statusOf(l);
-  }
-
-  /** Writes the model (record) and its key (model-secret.json); true when either changed. */
-  private storeModel(l: Live, model: ModelSettings | null): boolean {
-    const view = model ? { provider: model.provider, model: model.model, ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}), hasApiKey: !!model.apiKey } : undefined;
-    const keys = model?.apiKey ? { [MODEL_KEY_ENV[model.provider]]: model.apiKey } : {};
-    const changed =
-      JSON.stringify(view ?? null) !== JSON.stringify(l.record.model ?? null) ||
-      JSON.stringify(sorted(readSecrets(l.layout.modelSecretFile))) !== JSON.stringify(sorted(keys));
-    if (!changed) return false;
-    writeSecrets(l.layout.modelSecretFile, keys);
-    if (view) l.record.model = view;
-    else delete l.record.model;
-    writeRecord(l.layout.recordFile, l.record);
-    return true;
+    return this.statusOf(sup);
   }
 
   async get(userId: string): Promise<InstanceStatus | null> {
-    const l = this.live.get(userId);
-    return l ? this.statusOf(l) : null;
+    const sup = this.live.get(userId);
+    return sup ? this.statusOf(sup) : null;
   }
 
   async list(): Promise<InstanceStatus[]> {
-    return [...this.live.values()].sort((a, b) => a.record.userId.localeCompare(b.record.userId)).map((l) => this.statusOf(l));
+    return [...this.live.values()].sort((a, b) => a.record.userId.localeCompare(b.record.userId)).map((s) => this.statusOf(s));
   }
 
   async delete(userId: string, options: { preservePvc: boolean }): Promise<DeleteInstanceResult | null> {
-    const l = this.live.get(userId);
-    if (!l) {
+    const sup = this.live.get(userId);
+    if (!sup) {
       if (!options.preservePvc) {
         // Data of an instance deleted earlier with its data kept: purge it now.
         const dir = join(this.opts.dataDir, "instances", userId);
@@ -235,45 +223,42 @@ export class LocalRuntime implements InstanceRuntime {
       }
       return null;
     }
-    if (l.busy) await l.busy.catch(() => undefined);
+    await this.settled(userId);
     this.live.delete(userId);
-    l.generation++;
-    await this.stopProcesses(l);
-    removeSecrets(l.layout.secretsFile);
-    removeSecrets(l.layout.modelSecretFile);
+    await sup.stop();
+    await this.launcher.release(sup.target);
+    removeSecrets(sup.layout.secretsFile);
+    removeSecrets(sup.layout.modelSecretFile);
     if (options.preservePvc) {
-      writeRecord(l.layout.recordFile, { ...l.record, deletedAt: new Date().toISOString() });
+      writeRecord(sup.layout.recordFile, { ...sup.record, deletedAt: new Date().toISOString() });
     } else {
-      rmSync(l.layout.dir, { recursive: true, force: true });
+      rmSync(sup.layout.dir, { recursive: true, force: true });
     }
-    rmSync(l.layout.tmpDir, { recursive: true, force: true });
+    rmSync(sup.layout.tmpDir, { recursive: true, force: true });
     this.log.info({ userId, pvcPreserved: options.preservePvc }, "instance deleted");
     return { userId, deleted: true, pvcPreserved: options.preservePvc };
   }
 
   async endpoint(userId: string): Promise<InstanceEndpoint | null> {
-    const l = this.live.get(userId);
-    if (!l) return null;
+    const sup = this.live.get(userId);
+    if (!sup) return null;
     const ep: InstanceEndpoint = {
-      agentUrl: `http://127.0.0.1:${l.layout.ports.agent}`,
+      agentUrl: `http://127.0.0.1:${sup.layout.ports.agent}`,
       agentToken: deriveInstanceToken(this.opts.tokenSecret, "agent", userId),
     };
-    if (this.desktop.available) ep.vncUrl = `ws://127.0.0.1:${l.layout.ports.websockify}/websockify`;
+    if (this.desktop.available) ep.vncUrl = `ws://127.0.0.1:${sup.layout.ports.websockify}/websockify`;
     return ep;
   }
 
   /** Pids and resident memory of an instance's processes (benchmarks, tests, diagnostics). */
   processes(userId: string): { gatewayPid?: number; agentPid?: number; pids: number[]; rssBytes: number; agentRssBytes: number } | null {
-    const l = this.live.get(userId);
-    if (!l) return null;
-    const pids = [
-      ...(pidAlive(l.gateway) ? processTree(l.gateway!.pid) : []),
-      ...(pidAlive(l.agent) ? processTree(l.agent!.pid) : []),
-    ];
-    const agentPids = pidAlive(l.agent) ? processTree(l.agent!.pid) : [];
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    const pids = this.launcher.pids(sup.target, [sup.gateway, sup.agent]);
+    const agentPids = pidAlive(sup.agent) ? processTree(sup.agent!.pid) : [];
     return {
-      gatewayPid: pidAlive(l.gateway) ? l.gateway!.pid : undefined,
-      agentPid: pidAlive(l.agent) ? l.agent!.pid : undefined,
+      gatewayPid: pidAlive(sup.gateway) ? sup.gateway!.pid : undefined,
+      agentPid: pidAlive(sup.agent) ? sup.agent!.pid : undefined,
       pids,
       rssBytes: pids.reduce((s, p) => s + rssBytes(p), 0),
       agentRssBytes: agentPids.reduce((s, p) => s + rssBytes(p), 0),
@@ -285,7 +270,88 @@ export class LocalRuntime implements InstanceRuntime {
     return this.live.get(userId)?.layout ?? null;
   }
 
+  /** Runs a command in a fresh sandbox with the instance's policy: what its assistant's shell can do. */
+  execInSandbox(userId: string, command: string[], env?: NodeJS.ProcessEnv) {
+    const sup = this.live.get(userId);
+    if (!sup) throw new Error(`no instance ${userId}`);
+    return this.launcher.exec(sup.target, command, env);
+  }
+
+  /** The host uid an instance runs as (tests). */
+  uidOf(userId: string): number | null {
+    const sup = this.live.get(userId);
+    return sup ? this.launcher.uidOf(sup.target) : null;
+  }
+
   // --- internals -------------------------------------------------------------------------------
+
+  private supervise(record: InstanceRecord): InstanceSupervisor {
+    const layout = this.layoutOf(record);
+    const sup = new InstanceSupervisor(record, layout, {
+      launcher: this.launcher,
+      queue: this.queue,
+      log: this.log,
+      limits: () => ({
+        memoryBytes: parseQuantity(record.memoryLimit ?? resolveResources(undefined).limits.memory) ?? 2 ** 31,
+        pids: this.opts.pidsLimit ?? 4096,
+      }),
+      prepareConfig: () =>
+        writeGatewaySeed({
+          layout,
+          record,
+          desktop: this.desktop,
+          seed: this.seed,
+          chromiumNoSandbox: this.launcher.isolated || process.getuid?.() === 0,
+          gateway: this.opts.gateway,
+          log: (m) => this.log.info(m),
+        }),
+      gatewayEnv: () =>
+        gatewayEnv({
+          userId: record.userId,
+          layout,
+          tokenSecret: this.opts.tokenSecret,
+          openclawEntry: openclawEntry(),
+          desktop: this.desktop.available,
+          tmpDir: this.launcher.isolated ? "/tmp" : layout.tmpDir,
+        }),
+      agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret),
+      agentMain: builtAgent,
+      persist: () => writeRecord(layout.recordFile, record),
+      backoffMs: this.opts.restartBackoffMs ?? 1000,
+      backoffMaxMs: this.opts.restartBackoffMaxMs ?? 300_000,
+      stopGraceMs: this.opts.stopGraceMs ?? 30_000,
+    });
+    this.live.set(record.userId, sup);
+    return sup;
+  }
+
+  private track(userId: string, p: Promise<unknown>) {
+    const tracked = p
+      .catch((e: Error) => this.log.error({ userId, err: e.message }, "instance operation failed"))
+      .finally(() => {
+        if (this.busy.get(userId) === tracked) this.busy.delete(userId);
+      });
+    this.busy.set(userId, tracked);
+  }
+
+  private async settled(userId: string) {
+    await this.busy.get(userId);
+  }
+
+  /** Writes the model (record) and its key (model-secret.json); true when either changed. */
+  private storeModel(record: InstanceRecord, layout: InstanceLayout, model: ModelSettings | null): boolean {
+    const view = model ? { provider: model.provider, model: model.model, ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}), hasApiKey: !!model.apiKey } : undefined;
+    const keys = model?.apiKey ? { [MODEL_KEY_ENV[model.provider]]: model.apiKey } : {};
+    const changed =
+      JSON.stringify(view ?? null) !== JSON.stringify(record.model ?? null) ||
+      JSON.stringify(sorted(readSecrets(layout.modelSecretFile))) !== JSON.stringify(sorted(keys));
+    if (!changed) return false;
+    writeSecrets(layout.modelSecretFile, keys);
+    if (view) record.model = view;
+    else delete record.model;
+    writeRecord(layout.recordFile, record);
+    return true;
+  }
 
   /**
    * One Manager per data root: two would both "repair" the same instances (respawning each
@@ -305,192 +371,30 @@ export class LocalRuntime implements InstanceRuntime {
     return instanceLayout(this.opts.dataDir, record.userId, record.index, this.opts.portBase);
   }
 
-  private allocateIndex(preferred?: number): number {
-    const used = new Set([...this.live.values()].map((l) => l.record.index));
-    if (preferred !== undefined && !used.has(preferred)) return preferred;
-    // Blocks of instances deleted with their data kept stay reserved for their re-create.
-    for (const f of listRecordFiles(this.opts.dataDir)) {
-      const r = readRecord(f);
-      if (r) used.add(r.index);
-    }
-    for (let i = 0; i <= maxIndex(this.opts.portBase); i++) if (!used.has(i)) return i;
-    throw conflict("no free port block left for another local instance (raise LOCAL_PORT_BASE headroom or delete instances)");
-  }
-
-  private statusOf(l: Live): InstanceStatus {
+  private statusOf(s: InstanceSupervisor): InstanceStatus {
     return toInstanceStatus({
-      userId: l.record.userId,
-      phase: l.phase,
-      createdAt: l.record.createdAt,
-      startedAt: l.startedAt,
-      message: l.message,
-      exitCode: l.exitCode,
-      finishedAt: l.finishedAt,
-      restartCount: l.record.restartCount,
+      userId: s.record.userId,
+      phase: s.phase,
+      createdAt: s.record.createdAt,
+      startedAt: s.startedAt,
+      message: s.message,
+      waiting: s.waiting,
+      lastState: s.lastState,
+      restartCount: s.record.restartCount,
       vnc: this.desktop.available ? { available: true } : { available: false, reason: this.desktop.reason },
+      isolated: this.launcher.isolated,
     });
   }
 
-  private async relaunch(l: Live): Promise<void> {
-    // At once, not after the stop: a status read right after the change must not say "running"
-    // about the processes that are about to go.
-    l.phase = "pending";
-    l.generation++;
-    await this.stopProcesses(l);
-    await this.boot(l);
-  }
-
-  /** Seeds state and config if this is a fresh state dir, then starts the entrypoint and agent. */
-  private async boot(l: Live): Promise<void> {
-    const gen = ++l.generation;
-    l.phase = "pending";
-    l.message = undefined;
-    l.exitCode = undefined;
-    l.finishedAt = undefined;
-    const { layout } = l;
-    try {
-      for (const d of [layout.stateDir, layout.homeDir, layout.logsDir, layout.runDir]) mkdirSync(d, { recursive: true });
-      if (!existsSync(layout.configFile)) {
-        // Preinstalled WhatsApp: wait for the one-time seed build if it is running now.
-        if (await withTimeout(this.seed.ensure((m) => this.log.info(m)), 180_000, false)) this.seed.applyTo(layout.stateDir);
-      }
-      const config = buildGatewayConfig({
-        port: layout.ports.gateway,
-        logFile: layout.openclawLog,
-        browser: {
-          headless: !this.desktop.available,
-          noSandbox: process.getuid?.() === 0, // Chromium refuses its sandbox as root
-          ...(this.desktop.chromium ? { executablePath: this.desktop.chromium } : {}),
-        },
-        whatsapp: existsSync(join(layout.stateDir, "npm")),
-        ...(l.record.model ? { model: l.record.model } : {}),
-        providerBaseUrls: this.opts.gateway?.providerBaseUrls,
-        telegramApiRoot: this.opts.gateway?.telegramApiRoot,
-      });
-      // Written on every boot, like the ConfigMap on every apply: the entrypoint seeds the config
-      // from it when missing and otherwise re-applies the keys the platform owns (the model...).
-      writeFileSync(layout.configSeedFile, JSON.stringify(config, null, 2), { mode: 0o600 });
-      if (gen !== l.generation || !this.live.has(l.record.userId)) return;
-      this.spawnGateway(l, gen);
-      this.spawnAgent(l);
-      l.phase = "starting";
-    } catch (e) {
-      l.phase = "error";
-      l.message = `could not start the instance: ${(e as Error).message}`;
-      this.log.error({ userId: l.record.userId, err: (e as Error).message }, "instance start failed");
-    }
-  }
-
-  private baseEnv(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      // Node 24 (the Manager's own binary) first, so `node` in the entrypoint is the right one.
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
-    };
-    for (const k of PASS_ENV) if (process.env[k]) env[k] = process.env[k];
-    return env;
-  }
-
-  private spawnGateway(l: Live, gen: number) {
-    const { layout, record } = l;
-    const env: NodeJS.ProcessEnv = {
-      ...this.baseEnv(),
-      ...readSecrets(layout.secretsFile),
-      ...readSecrets(layout.modelSecretFile),
-      OPENCLAW_STATE_DIR: layout.stateDir,
-      OPENCLAW_CONFIG_PATH: layout.configFile,
-      OPENCLAW_CONFIG_SEED: layout.configSeedFile,
-      OPENCLAW_STATE_SEED: "",
-      CLAWBOX_HOME: layout.homeDir,
-      CLAWBOX_TMPDIR: layout.tmpDir,
-      CLAWBOX_LOG_DIR: layout.logsDir,
-      OPENCLAW_GATEWAY_PORT: String(layout.ports.gateway),
-      OPENCLAW_GATEWAY_TOKEN: deriveInstanceToken(this.opts.tokenSecret, "gateway", record.userId),
-      OPENCLAW_ENTRY: openclawEntry(),
-      NODE_BIN: process.execPath,
-      CLAWBOX_DESKTOP: this.desktop.available ? "auto" : "off",
-      CLAWBOX_DISPLAY: layout.display,
-      VNC_PORT: String(layout.ports.vnc),
-      NOVNC_PORT: String(layout.ports.websockify),
-      NOVNC_BIND: "127.0.0.1",
-    };
-    l.gateway = spawnLogged({
-      command: "/bin/sh",
-      args: [ENTRYPOINT],
-      env,
-      cwd: layout.dir,
-      logFile: layout.gatewayLog,
-      pidFile: join(layout.runDir, "entrypoint.pid"),
-      onExit: (code, signal) => {
-        if (gen !== l.generation) return;
-        l.exitCode = code ?? (signal ? 128 : undefined);
-        this.markExited(l);
-      },
-    });
-    l.startedAt = l.gateway.startedAt;
-  }
-
-  private spawnAgent(l: Live) {
-    const { layout, record } = l;
-    l.agent = spawnLogged({
-      command: process.execPath,
-      args: [builtAgent()],
-      env: {
-        ...this.baseEnv(),
-        AGENT_PORT: String(layout.ports.agent),
-        AGENT_HOST: "127.0.0.1",
-        AGENT_TOKEN: deriveInstanceToken(this.opts.tokenSecret, "agent", record.userId),
-        GATEWAY_URL: `ws://127.0.0.1:${layout.ports.gateway}`,
-        OPENCLAW_GATEWAY_TOKEN: deriveInstanceToken(this.opts.tokenSecret, "gateway", record.userId),
-        OPENCLAW_STATE_DIR: layout.stateDir,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      },
-      cwd: layout.dir,
-      logFile: layout.agentLog,
-      pidFile: join(layout.runDir, "agent.pid"),
-    });
-  }
-
-  private markExited(l: Live) {
-    if (l.phase === "error") return;
-    l.phase = "error";
-    l.finishedAt = new Date().toISOString();
-    l.message = tailLines(l.layout.gatewayLog, 15) || "gateway process exited";
-    this.log.warn({ userId: l.record.userId, exitCode: l.exitCode }, "instance gateway exited");
-    // Whatever is left of its process group (an orphaned gateway server would keep the port).
-    void stopTree(l.gateway ?? null, 3000);
-  }
-
-  private async stopProcesses(l: Live) {
-    const grace = this.opts.stopGraceMs ?? 30_000;
-    await Promise.all([stopTree(l.gateway ?? null, grace), stopTree(l.agent ?? null, 5000)]);
-    removePidFile(join(l.layout.runDir, "entrypoint.pid"));
-    removePidFile(join(l.layout.runDir, "agent.pid"));
-    l.gateway = undefined;
-    l.agent = undefined;
-  }
-
-  /** Watches every instance: process deaths -> error, /startupz ok -> running, agent respawn. */
+  /** Every instance, one supervision round each; one failing instance never stops the others. */
   private async poll() {
     if (this.polling) return;
     this.polling = true;
     try {
       await Promise.all(
-        [...this.live.values()].map(async (l) => {
-          if (l.phase === "pending" || l.phase === "error") return;
-          if (!pidAlive(l.gateway)) return this.markExited(l);
-          if (!pidAlive(l.agent) && Date.now() - (l.agentRespawnAt ?? 0) > 5000) {
-            // At most every 5 s: an agent that cannot start (e.g. its port is taken) must not spin.
-            l.agentRespawnAt = Date.now();
-            this.log.warn({ userId: l.record.userId, log: tailLines(l.layout.agentLog, 3) }, "agent died; restarting it");
-            this.spawnAgent(l);
-          }
-          if (l.phase === "starting" && (await startupOk(l.layout.ports.agent))) {
-            if (l.phase === "starting") {
-              l.phase = "running";
-              this.log.info({ userId: l.record.userId }, "instance running");
-            }
-          }
-        }),
+        [...this.live.values()].map((s) =>
+          s.poll(startupOk).catch((e: Error) => this.log.error({ userId: s.record.userId, err: e.message }, "supervising instance failed")),
+        ),
       );
     } finally {
       this.polling = false;
@@ -514,25 +418,43 @@ function sorted(o: Record<string, string>): Array<[string, string]> {
   return Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return Promise.race([p, new Promise<T>((r) => setTimeout(() => r(fallback), ms).unref())]);
-}
-
 /** What the Manager's createRuntime passes (src/runtime/index.ts). */
 export interface ManagerRuntimeInit {
-  config: { tokenSecret: string; gateway?: LocalRuntimeOptions["gateway"]; local: { dataDir: string; portBase: number; stopGraceMs?: number; desktop?: "auto" | "off" } };
+  config: {
+    tokenSecret: string;
+    gateway?: LocalRuntimeOptions["gateway"];
+    local: {
+      dataDir: string;
+      portBase: number;
+      stopGraceMs?: number;
+      desktop?: "auto" | "off";
+      unsafeNoSandbox?: boolean;
+      sandboxUidBase?: number;
+      pidsLimit?: number;
+      startConcurrency?: number;
+      restartBackoffMs?: number;
+      restartBackoffMaxMs?: number;
+    };
+  };
   logger: Logger;
   metrics?: unknown;
 }
 
 function optionsFromConfig(config: ManagerRuntimeInit["config"], logger: Logger): LocalRuntimeOptions {
+  const { local } = config;
   return {
-    dataDir: config.local.dataDir,
-    portBase: config.local.portBase,
+    dataDir: local.dataDir,
+    portBase: local.portBase,
     tokenSecret: config.tokenSecret,
     logger,
-    stopGraceMs: config.local.stopGraceMs,
-    desktop: config.local.desktop,
+    stopGraceMs: local.stopGraceMs,
+    desktop: local.desktop,
     gateway: config.gateway,
+    unsafeNoSandbox: local.unsafeNoSandbox,
+    sandboxUidBase: local.sandboxUidBase,
+    pidsLimit: local.pidsLimit,
+    startConcurrency: local.startConcurrency,
+    restartBackoffMs: local.restartBackoffMs,
+    restartBackoffMaxMs: local.restartBackoffMaxMs,
   };
 }

@@ -16,6 +16,8 @@ export interface InstanceRecord {
   deletedAt?: string;
   /** The assistant's model without its key (the key is in model-secret.json). */
   model?: GatewayModel;
+  /** Memory limit as the pod has it (Kubernetes quantity, e.g. "2Gi"); the cgroup limit. */
+  memoryLimit?: string;
 }
 
 function writeAtomic(file: string, data: string, mode = 0o600) {

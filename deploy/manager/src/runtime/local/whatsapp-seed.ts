@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { baseEnv } from "./process-env.ts";
 
 /**
  * The preinstalled, *trusted* WhatsApp plugin for local instances, with no npm install per
@@ -63,8 +64,9 @@ export class WhatsAppSeed {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(join(this.dir, "home"), { recursive: true });
     mkdirSync(this.stateDir, { recursive: true });
+    // An allowlist, never the Manager's env: it holds the Manager API key.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...baseEnv(),
       HOME: join(this.dir, "home"),
       OPENCLAW_STATE_DIR: this.stateDir,
       OPENCLAW_CONFIG_PATH: join(this.stateDir, "openclaw.json"),

@@ -1,0 +1,67 @@
+import { dirname } from "node:path";
+import { deriveInstanceToken } from "@clawbox/shared";
+import type { InstanceLayout } from "./layout.ts";
+import { readSecrets } from "./store.ts";
+
+/**
+ * The complete environment of an instance's processes: an allowlist, never the Manager's own
+ * env (which holds the Manager API key). The gateway gets the instance's secrets and model key as
+ * env variables, like the pod gets its Secret (envFrom).
+ */
+const PASS_ENV = ["LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+
+export function baseEnv(): NodeJS.ProcessEnv {
+  // Node 24 (the Manager's own binary) first, so `node` in the entrypoint is the right one.
+  const env: NodeJS.ProcessEnv = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` };
+  for (const k of PASS_ENV) if (process.env[k]) env[k] = process.env[k];
+  return env;
+}
+
+export interface GatewayEnvInput {
+  userId: string;
+  layout: InstanceLayout;
+  tokenSecret: string;
+  openclawEntry: string;
+  desktop: boolean;
+  /** The instance's /tmp: its own host dir unsandboxed, the private /tmp in the sandbox. */
+  tmpDir: string;
+}
+
+export function gatewayEnv(i: GatewayEnvInput): NodeJS.ProcessEnv {
+  const { layout } = i;
+  return {
+    ...baseEnv(),
+    // instance secrets -> gateway env (the Secret's envFrom), then the model key.
+    ...readSecrets(layout.secretsFile),
+    ...readSecrets(layout.modelSecretFile),
+    OPENCLAW_STATE_DIR: layout.stateDir,
+    OPENCLAW_CONFIG_PATH: layout.configFile,
+    OPENCLAW_CONFIG_SEED: layout.configSeedFile,
+    OPENCLAW_STATE_SEED: "",
+    CLAWBOX_HOME: layout.homeDir,
+    CLAWBOX_TMPDIR: i.tmpDir,
+    CLAWBOX_LOG_DIR: layout.logsDir,
+    OPENCLAW_GATEWAY_PORT: String(layout.ports.gateway),
+    OPENCLAW_GATEWAY_TOKEN: deriveInstanceToken(i.tokenSecret, "gateway", i.userId),
+    OPENCLAW_ENTRY: i.openclawEntry,
+    NODE_BIN: process.execPath,
+    CLAWBOX_DESKTOP: i.desktop ? "auto" : "off",
+    CLAWBOX_DISPLAY: layout.display,
+    VNC_PORT: String(layout.ports.vnc),
+    NOVNC_PORT: String(layout.ports.websockify),
+    NOVNC_BIND: "127.0.0.1",
+  };
+}
+
+export function agentEnv(userId: string, layout: InstanceLayout, tokenSecret: string): NodeJS.ProcessEnv {
+  return {
+    ...baseEnv(),
+    AGENT_PORT: String(layout.ports.agent),
+    AGENT_HOST: "127.0.0.1",
+    AGENT_TOKEN: deriveInstanceToken(tokenSecret, "agent", userId),
+    GATEWAY_URL: `ws://127.0.0.1:${layout.ports.gateway}`,
+    OPENCLAW_GATEWAY_TOKEN: deriveInstanceToken(tokenSecret, "gateway", userId),
+    OPENCLAW_STATE_DIR: layout.stateDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+}
