@@ -58,6 +58,7 @@ try {
   const viaApi = async (message: string) => {
     const start = performance.now();
     const res = await fetch(`${api}/instances/${inst.id}/chat`, {
+      signal: AbortSignal.timeout(120_000),
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ message }),
@@ -103,7 +104,9 @@ try {
       };
     });
     await gwEvents.request("chat.send", { sessionKey: "main", message, idempotencyKey: runId });
-    return { first, done: await done };
+    // A run that never ends (the gateway restarted under it) fails the round instead of hanging the bench.
+    const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no reply to ${runId} within 120 s`)), 120_000).unref());
+    return { first, done: await Promise.race([done, timeout]) };
   };
 
   await viaApi("warm up");
