@@ -86,6 +86,7 @@ try {
     onEvent: (e) => {
       const p = e.payload as { runId?: string; state?: string } | undefined;
       if (e.event !== "chat" || !p?.runId) return;
+      if (process.env.BENCH_CHAT_DEBUG) console.log(`direct event ${p.runId} ${p.state}`);
       if (p.state === "delta") onDelta?.(p.runId);
       if (p.state === "final" || p.state === "error") onDone?.(p.runId);
     },
@@ -106,7 +107,9 @@ try {
     await gwEvents.request("chat.send", { sessionKey: "main", message, idempotencyKey: runId });
     // A run that never ends (the gateway restarted under it) fails the round instead of hanging the bench.
     const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no reply to ${runId} within 120 s`)), 120_000).unref());
-    return { first, done: await Promise.race([done, timeout]) };
+    // Await first: `first` is set by the delta handler while the reply streams.
+    const total = await Promise.race([done, timeout]);
+    return { first, done: total };
   };
 
   await viaApi("warm up");
