@@ -5,11 +5,11 @@
  * session, like one person using the app. Screenshots of each screen at 390x844 and 1280x800
  * go to test-results/screenshots/.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
-import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
+import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
 
 const ACCESS_TTL_SECONDS = 20; // App API knob (ACCESS_TOKEN_TTL_SECONDS): tokens expire during the test
 const PORTS = { app: 28080, api: 28040, manager: 28030, instances: 28200 };
@@ -63,15 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (!platform) return;
-  if (platform.process.exitCode === null) await platform.stop();
-  // Artifacts for a failed run: npm start's prefixed output and each instance's process logs.
-  const logs = "test-results/app-e2e-logs";
-  rmSync(logs, { recursive: true, force: true });
-  mkdirSync(logs, { recursive: true });
-  writeFileSync(`${logs}/npm-start.log`, platform.output.join("\n"));
-  const instances = `${platform.dataDir}/instances`;
-  if (existsSync(instances)) cpSync(instances, `${logs}/instances`, { recursive: true, filter: (src) => !src.includes("/state") && !src.includes("/home") });
-  rmSync(platform.dataDir, { recursive: true, force: true });
+  await stopAndKeepLogs(platform, "app-e2e");
 });
 
 describe("ClawBox app on the real local platform", () => {

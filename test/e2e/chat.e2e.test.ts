@@ -5,12 +5,11 @@
  * the user's model provider on the host's loopback. Steps run in order like one person using the
  * app. Screenshots at 390x844 and 1280x800 go to test-results/screenshots/chat-*.png.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
-import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
+import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
 import { freePortBase } from "../support/free-port-base.ts";
 import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
 
@@ -76,14 +75,7 @@ afterAll(async () => {
   await browser?.close();
   await standin?.stop();
   if (!platform) return;
-  if (platform.process.exitCode === null) await platform.stop();
-  const logs = "test-results/chat-e2e-logs";
-  rmSync(logs, { recursive: true, force: true });
-  mkdirSync(logs, { recursive: true });
-  writeFileSync(`${logs}/npm-start.log`, platform.output.join("\n"));
-  const instances = `${platform.dataDir}/instances`;
-  if (existsSync(instances)) cpSync(instances, `${logs}/instances`, { recursive: true, filter: (src) => !src.includes("/state") && !src.includes("/home") });
-  rmSync(platform.dataDir, { recursive: true, force: true });
+  await stopAndKeepLogs(platform, "chat-e2e");
 });
 
 describe("Chat in the app, on the real local platform with the model stand-in", () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -60,4 +60,19 @@ export async function startPlatformProcess(extraEnv: Record<string, string>, tim
     await exited;
     throw err;
   }
+}
+
+/**
+ * Stops the platform and keeps what a failed run needs, in test-results/<name>-logs: npm start's
+ * output and each instance's process logs (not their state). Then removes its data dir.
+ */
+export async function stopAndKeepLogs(platform: StartedPlatform, name: string): Promise<void> {
+  if (platform.process.exitCode === null) await platform.stop();
+  const logs = `test-results/${name}-logs`;
+  rmSync(logs, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(`${logs}/npm-start.log`, platform.output.join("\n"));
+  const instances = `${platform.dataDir}/instances`;
+  if (existsSync(instances)) cpSync(instances, `${logs}/instances`, { recursive: true, filter: (src) => !src.includes("/state") && !src.includes("/home") });
+  rmSync(platform.dataDir, { recursive: true, force: true });
 }
