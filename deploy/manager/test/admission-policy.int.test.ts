@@ -137,7 +137,8 @@ describe("the admission policy, as the Manager's ServiceAccount", () => {
     expect(res.statusCode, res.body).toBe(201);
     const running = await poll("running", async () => {
       const r = await m.app.inject({ method: "GET", url: `/api/instances/${userId}`, headers: { authorization: `Bearer ${API_KEY}` } });
-      return r.json().phase === "running" ? r.json() : undefined;
+      const body = r.json() as { phase: string; ready: boolean };
+      return body.phase === "running" ? body : undefined;
     });
     expect(running.ready).toBe(true);
     const gone = await m.app.inject({ method: "DELETE", url: `/api/instances/${userId}?preservePvc=false`, headers: { authorization: `Bearer ${API_KEY}` } });
