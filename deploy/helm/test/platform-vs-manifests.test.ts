@@ -44,7 +44,9 @@ describe("platform chart vs the platform manifests", () => {
       "Service/openclaw-api",
       "Service/openclaw-manager",
       "ServiceAccount/openclaw-manager",
+      "ValidatingAdmissionPolicy/openclaw-manager-services.clawbox-system",
       "ValidatingAdmissionPolicy/openclaw-manager.clawbox-system",
+      "ValidatingAdmissionPolicyBinding/openclaw-manager-services.clawbox-system",
       "ValidatingAdmissionPolicyBinding/openclaw-manager.clawbox-system",
     ]);
     expect(diffObjectSets(chart, manifests(), ["platform chart", "manifests"])).toEqual([]);
@@ -85,8 +87,8 @@ describe("platform chart vs the platform manifests", () => {
     expect(env.OPENCLAW_IMAGE_REPO).toEqual({ configMapKeyRef: { name: "openclaw-instance-policy", key: "imageRepo" } });
     expect(env.OPENCLAW_TOKEN_SECRET).toEqual({ secretKeyRef: { name: "openclaw-manager", key: "TOKEN_SECRET" } });
     const other = await helm(["template", "p", PLATFORM_CHART, "--namespace", "platform-b"]);
-    const policy = parseObjects(other.stdout).find((o) => o.kind === "ValidatingAdmissionPolicy") as any;
-    expect(policy.metadata.name).toBe("openclaw-manager.platform-b");
-    expect(policy.spec.matchConditions[0].expression).toBe("request.userInfo.username == 'system:serviceaccount:platform-b:openclaw-manager'");
+    const policies = parseObjects(other.stdout).filter((o) => o.kind === "ValidatingAdmissionPolicy") as any[];
+    expect(policies.map((p) => p.metadata.name)).toEqual(["openclaw-manager.platform-b", "openclaw-manager-services.platform-b"]);
+    for (const p of policies) expect(p.spec.matchConditions[0].expression).toBe("request.userInfo.username == 'system:serviceaccount:platform-b:openclaw-manager'");
   });
 });

@@ -90,6 +90,16 @@ describe("the namespace split: the Manager's rights exist in the instance namesp
 });
 
 describe("the admission policy, as the Manager's ServiceAccount", () => {
+  it("type-checks against the Deployment and Service schemas: the API server reports no expression warning", async () => {
+    for (const name of ["openclaw-manager.clawbox-system", "openclaw-manager-services.clawbox-system"]) {
+      const status = await poll(`${name} type-checked`, async () => {
+        const p = (await admin.request<any>("get", "GET", `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${name}`)).body;
+        return p.status?.observedGeneration === p.metadata.generation && p.status.typeChecking ? p.status : undefined;
+      }, 30_000, 250);
+      expect(status.typeChecking.expressionWarnings ?? [], name).toEqual([]);
+    }
+  });
+
   it.each([
     ["another image", (d: any) => (podSpec(d).containers[1].image = "docker.io/library/busybox:1"), "the Manager may only run images of registry.test/openclaw-gke"],
     ["an image whose name only starts like the repository", (d: any) => (podSpec(d).containers[0].image = `${TEST_IMAGE_REPO}-evil:1`), "may only run images"],
