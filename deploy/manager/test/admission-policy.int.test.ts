@@ -108,6 +108,8 @@ describe("the admission policy, as the Manager's ServiceAccount", () => {
     ["a projected ServiceAccount token", (d: any) => podSpec(d).volumes.push({ name: "tok", projected: { sources: [{ serviceAccountToken: { path: "t" } }] } }), "may only mount"],
     ["a pod that may run as root", (d: any) => (podSpec(d).securityContext.runAsNonRoot = false), "runAsNonRoot: true"],
     ["the host's network", (d: any) => (podSpec(d).hostNetwork = true), "host's network"],
+    ["a host port", (d: any) => (podSpec(d).containers[1].ports[0].hostPort = 3100), "or a host port"],
+    ["an unconfined seccomp profile", (d: any) => (podSpec(d).securityContext.seccompProfile = { type: "Unconfined" }), "RuntimeDefault seccomp profile"],
     ["a ServiceAccount token mounted", (d: any) => (podSpec(d).automountServiceAccountToken = true), "no ServiceAccount token"],
     // (privileged needs allowPrivilegeEscalation; the API server's own validation refuses the pair otherwise)
     ["a privileged container", (d: any) => Object.assign(podSpec(d).containers[0].securityContext, { privileged: true, allowPrivilegeEscalation: true }), "may not be privileged"],
