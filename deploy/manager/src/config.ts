@@ -66,6 +66,11 @@ export interface ManagerConfig {
     /** LOCAL_RESTART_BACKOFF_MS / LOCAL_RESTART_BACKOFF_MAX_MS: crash restart delay, doubled per crash (1 s .. 5 min). */
     restartBackoffMs: number;
     restartBackoffMaxMs: number;
+    /**
+     * LOCAL_COMPILE_CACHE=0: gateways start without Node's compile cache and without the warmed
+     * cache of the seed (docs/cold-start.md), for the cold-start benchmark; on by default.
+     */
+    compileCache: boolean;
     /** LOCAL_STOP_INSTANCES_ON_EXIT=1: a Manager shutdown stops every instance (`npm start`); default: they keep running for the next Manager. */
     stopInstancesOnExit: boolean;
   };
@@ -234,6 +239,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       restartBackoffMs: millis(env, "LOCAL_RESTART_BACKOFF_MS", 1000),
       restartBackoffMaxMs: millis(env, "LOCAL_RESTART_BACKOFF_MAX_MS", 300_000),
       stopInstancesOnExit: bool(env, "LOCAL_STOP_INSTANCES_ON_EXIT", false),
+      compileCache: bool(env, "LOCAL_COMPILE_CACHE", true),
     },
   };
 }

@@ -58,6 +58,8 @@ export interface LocalRuntimeOptions {
   startConcurrency?: number;
   restartBackoffMs?: number;
   restartBackoffMaxMs?: number;
+  /** LOCAL_COMPILE_CACHE (default true): Node's compile cache on each state dir, warmed from the seed. */
+  compileCache?: boolean;
 }
 
 /** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
@@ -85,7 +87,7 @@ export class LocalRuntime implements InstanceRuntime {
     const opts = "config" in init ? optionsFromConfig(init.config, init.logger) : init;
     this.opts = opts;
     this.log = opts.logger;
-    this.seed = new WhatsAppSeed(opts.dataDir);
+    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache });
     this.desktop = opts.desktop === "off" ? { available: false, reason: "live browser view disabled (CLAWBOX_DESKTOP=off)" } : detectDesktop();
   }
 
@@ -313,6 +315,7 @@ export class LocalRuntime implements InstanceRuntime {
           openclawEntry: openclawEntry(),
           desktop: this.desktop.available,
           tmpDir: this.launcher.isolated ? "/tmp" : layout.tmpDir,
+          compileCache: this.opts.compileCache !== false,
         }),
       agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret),
       agentMain: builtAgent,
@@ -434,6 +437,7 @@ export interface ManagerRuntimeInit {
       startConcurrency?: number;
       restartBackoffMs?: number;
       restartBackoffMaxMs?: number;
+      compileCache?: boolean;
     };
   };
   logger: Logger;
@@ -456,5 +460,6 @@ function optionsFromConfig(config: ManagerRuntimeInit["config"], logger: Logger)
     startConcurrency: local.startConcurrency,
     restartBackoffMs: local.restartBackoffMs,
     restartBackoffMaxMs: local.restartBackoffMaxMs,
+    compileCache: local.compileCache,
   };
 }
