@@ -71,7 +71,7 @@ describe("LOCAL_COMPILE_CACHE", () => {
 
 describe("warmed compile cache of the seed", () => {
   const warmed = (seedDir: string) => {
-    const seed = new CompileCacheSeed(seedDir);
+    const seed = new CompileCacheSeed(seedDir, { sandboxed: true });
     mkdirSync(join(seed.cacheDir, "openclaw", "v1"), { recursive: true });
     writeFileSync(join(seed.cacheDir, "openclaw", "v1", "entry"), "code");
     writeFileSync(join(seedDir, "compile-cache", "READY"), "now");
@@ -91,7 +91,7 @@ describe("warmed compile cache of the seed", () => {
     mkdirSync(target);
     expect(seed.copyTo(target)).toBe(false);
     expect(existsSync(join(target, "openclaw"))).toBe(false);
-    const unready = new CompileCacheSeed(tmp());
+    const unready = new CompileCacheSeed(tmp(), { sandboxed: true });
     expect(unready.copyTo(join(tmp(), "other"))).toBe(false);
   });
 });

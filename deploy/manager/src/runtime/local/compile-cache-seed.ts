@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { buildGatewayConfig } from "@clawbox/shared";
 import { baseEnv } from "./process-env.ts";
+import { SANDBOX_INNER_ID } from "./sandbox.ts";
 
 /**
  * A warmed Node compile cache that every new instance starts with (docs/cold-start.md).
@@ -15,7 +16,9 @@ import { baseEnv } from "./process-env.ts";
  * warm-up gateway per data root, run once after the WhatsApp seed, compiles them for all. Its
  * throwaway state (device identity, sessions, tokens) is deleted: only the code cache is kept,
  * and each instance gets its own copy (a shared writable cache would let one instance hand
- * another compiled code).
+ * another compiled code). Node files the cache under a dir named after the uid that wrote it
+ * (v24.x-x64-<flags>-<uid>), so the warm-up runs as the uid the gateways see: 1000 in the
+ * sandbox (a user namespace of its own, as bwrap gives the instances), else the Manager's.
  */
 export class CompileCacheSeed {
   /** The cache tree, laid out as NODE_COMPILE_CACHE (OpenClaw adds openclaw/<version>/<install>). */
@@ -23,9 +26,12 @@ export class CompileCacheSeed {
   private readonly dir: string;
   private building: Promise<boolean> | undefined;
 
-  constructor(seedDir: string) {
+  private readonly sandboxed: boolean;
+
+  constructor(seedDir: string, opts: { sandboxed: boolean }) {
     this.dir = join(seedDir, "compile-cache");
     this.cacheDir = join(this.dir, "cache");
+    this.sandboxed = opts.sandboxed;
   }
 
   get ready(): boolean {
@@ -74,7 +80,10 @@ export class CompileCacheSeed {
     };
     log("warming the gateway compile cache for new instances");
     const out = openSync(join(this.dir, "warm-up.log"), "a", 0o600);
-    const child = spawn(process.execPath, [openclawEntry, "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(port), "--auth", "token"], {
+    const gateway = [process.execPath, openclawEntry, "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(port), "--auth", "token"];
+    const id = String(SANDBOX_INNER_ID);
+    const command = this.sandboxed ? ["bwrap", "--unshare-user", "--uid", id, "--gid", id, "--dev-bind", "/", "/", "--", ...gateway] : gateway;
+    const child = spawn(command[0]!, command.slice(1), {
       env,
       cwd: work,
       stdio: ["ignore", out, out],

@@ -87,7 +87,8 @@ export class LocalRuntime implements InstanceRuntime {
     const opts = "config" in init ? optionsFromConfig(init.config, init.logger) : init;
     this.opts = opts;
     this.log = opts.logger;
-    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache });
+    // Without CLAWBOX_UNSAFE_NO_SANDBOX the Manager either sandboxes every instance or refuses to start.
+    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache, sandboxed: !opts.unsafeNoSandbox });
     this.desktop = opts.desktop === "off" ? { available: false, reason: "live browser view disabled (CLAWBOX_DESKTOP=off)" } : detectDesktop();
   }
 

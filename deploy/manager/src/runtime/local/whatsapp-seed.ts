@@ -45,10 +45,11 @@ export class WhatsAppSeed {
   readonly compileCache: CompileCacheSeed | undefined;
   private building: Promise<boolean> | undefined;
 
-  constructor(dataDir: string, opts: { compileCache?: boolean } = {}) {
+  /** `sandboxed`: whether the instances run in the sandbox (their uid, which the compile cache is filed under). */
+  constructor(dataDir: string, opts: { compileCache?: boolean; sandboxed?: boolean } = {}) {
     this.dir = join(dataDir, "seed", WHATSAPP_SPEC.replace(/[@/]/g, "_"));
     this.stateDir = join(this.dir, "state");
-    this.compileCache = opts.compileCache === false ? undefined : new CompileCacheSeed(this.dir);
+    this.compileCache = opts.compileCache === false ? undefined : new CompileCacheSeed(this.dir, { sandboxed: opts.sandboxed ?? true });
   }
 
   get ready(): boolean {
