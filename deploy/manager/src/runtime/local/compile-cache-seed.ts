@@ -18,7 +18,7 @@ import { SANDBOX_INNER_ID } from "./sandbox.ts";
  * and each instance gets its own copy (a shared writable cache would let one instance hand
  * another compiled code). Node files the cache under a dir named after the uid that wrote it
  * (v24.x-x64-<flags>-<uid>), so the warm-up runs as the uid the gateways see: 1000 in the
- * sandbox (a user namespace of its own, as bwrap gives the instances), else the Manager's.
+ * sandbox (in a user namespace of its own, as bwrap gives the instances), else the Manager's.
  */
 export class CompileCacheSeed {
   /** The cache tree, laid out as NODE_COMPILE_CACHE (OpenClaw adds openclaw/<version>/<install>). */
@@ -82,12 +82,17 @@ export class CompileCacheSeed {
     const out = openSync(join(this.dir, "warm-up.log"), "a", 0o600);
     const gateway = [process.execPath, openclawEntry, "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(port), "--auth", "token"];
     const id = String(SANDBOX_INNER_ID);
-    const command = this.sandboxed ? ["bwrap", "--unshare-user", "--uid", id, "--gid", id, "--dev-bind", "/", "/", "--", ...gateway] : gateway;
-    const child = spawn(command[0]!, command.slice(1), {
-      env,
-      cwd: work,
-      stdio: ["ignore", out, out],
-    });
+    // unshare execs the gateway itself (no intermediate process), so signals reach it directly.
+    const command = this.sandboxed ? ["unshare", "--user", `--map-user=${id}`, `--map-group=${id}`, "--", ...gateway] : gateway;
+    // Its own process group: whatever it leaves behind is stopped with it.
+    const child = spawn(command[0]!, command.slice(1), { env, cwd: work, stdio: ["ignore", out, out], detached: true });
+    const signalGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        /* gone */
+      }
+    };
     closeSync(out);
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     let gone = false;
@@ -98,11 +103,13 @@ export class CompileCacheSeed {
       started = await startupz(port);
       if (!started) await sleep(250);
     }
-    // A clean exit is what writes the cache (Node flushes it at exit).
+    // A clean exit is what writes the cache (Node flushes it at exit). One SIGTERM to the launcher,
+    // which forwards it to the gateway, as the entrypoint's does; the group only for leftovers.
     child.kill("SIGTERM");
-    const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const kill = setTimeout(() => signalGroup("SIGKILL"), 60_000);
     const code = await exited;
     clearTimeout(kill);
+    signalGroup("SIGKILL");
     rmSync(work, { recursive: true, force: true });
     if (!started || code !== 0 || !existsSync(this.cacheDir)) {
       log(`compile cache warm-up failed (started ${started}, exit ${code}); new instances start with an empty cache (see ${join(this.dir, "warm-up.log")})`);
