@@ -1,9 +1,10 @@
 /**
  * Cold start of a local instance (issue #14 part 3, docs/cold-start.md): create-to-`running` and
- * restart-to-`running` with the cold-start work (compile cache on the state dir, warmed from the
- * seed) against LOCAL_COMPILE_CACHE=0, both measured in this run, alternating, as ratios; and
- * where the time goes, step by step, from OpenClaw's own start-up trace.
- *   node bench/cold-start.bench.ts          (BENCH_COLD_RUNS=2 per mode)
+ * restart-to-`running` for each LOCAL_COMPILE_CACHE mode, all measured in this run, rotating, as
+ * ratios against "off" (no compile cache): "volume" (the default: the cache on the state dir) and
+ * "warm" (also a cache warmed once per data root for new instances); and where the time goes,
+ * step by step, from OpenClaw's own start-up trace.
+ *   node bench/cold-start.bench.ts          (BENCH_COLD_RUNS=2 per mode; BENCH_PORT_BASE: a free one)
  * Needs root and the sandbox's Debian packages (as `npm start`). Wall times on a shared machine
  * swing with its load; the CPU seconds of the instance's processes swing much less.
  * Prints plain lines and a final JSON line.
@@ -15,11 +16,14 @@ import { createLogger } from "@clawbox/shared";
 import { loadConfig } from "../deploy/manager/src/config.ts";
 import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
+import { freePortBase } from "../test/support/free-port-base.ts";
 import { gatewaySteps, type Steps } from "./startup-trace.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 2);
-const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 38000);
+// Below the ephemeral range and free now (other sessions run instances and clusters here too): a
+// block per instance, RUNS instances per mode.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? (await freePortBase(RUNS * 3)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +36,8 @@ const CLK_TCK = 100;
 // OpenClaw's documented start-up trace, in every gateway's log (passed through by process-env.ts).
 process.env.OPENCLAW_GATEWAY_STARTUP_TRACE = "1";
 
-type Mode = "off" | "on";
+const MODES = ["off", "volume", "warm"] as const;
+type Mode = (typeof MODES)[number];
 type Kind = "create" | "restart";
 interface Sample {
   wallMs: number;
@@ -45,15 +50,15 @@ async function open(mode: Mode) {
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: "bench-cold-key",
     CLAWBOX_DATA_DIR: dataDir,
-    LOCAL_PORT_BASE: String(mode === "on" ? PORT_BASE : PORT_BASE + 2000),
+    LOCAL_PORT_BASE: String(PORT_BASE + MODES.indexOf(mode) * RUNS * 200),
     LOCAL_STOP_GRACE_MS: "15000",
     CLAWBOX_DESKTOP: "off",
-    LOCAL_COMPILE_CACHE: mode === "on" ? "1" : "0",
+    LOCAL_COMPILE_CACHE: mode,
   });
   const runtime = new LocalRuntime({ config, logger: createLogger(`bench-cold-${mode}`, { level: "warn" }) });
   await runtime.start();
   // The one-time seed build of a new data root (and its compile-cache warm-up) is not part of a create.
-  const seed = new WhatsAppSeed(dataDir, { compileCache: mode === "on" });
+  const seed = new WhatsAppSeed(dataDir, { compileCache: mode === "warm" });
   for (let i = 0; !(seed.ready && (seed.compileCache?.ready ?? true)) && i < 900; i++) await sleep(1000);
   if (!seed.ready) throw new Error(`${mode}: the WhatsApp seed was not built`);
   return { mode, runtime, dataDir };
@@ -105,12 +110,13 @@ async function measure(rt: Awaited<ReturnType<typeof open>>, run: number): Promi
   return out;
 }
 
-const modes = [await open("off"), await open("on")];
-const samples: Record<Mode, Record<Kind, Sample[]>> = { off: { create: [], restart: [] }, on: { create: [], restart: [] } };
+const modes = [];
+for (const m of MODES) modes.push(await open(m));
+const samples = Object.fromEntries(MODES.map((m) => [m, { create: [], restart: [] }])) as unknown as Record<Mode, Record<Kind, Sample[]>>;
 try {
   for (let i = 0; i < RUNS; i++) {
-    // Alternate the order so that a drift in the machine's load hits both modes alike.
-    for (const rt of i % 2 ? [...modes].reverse() : modes) {
+    // Rotate the order so that a drift in the machine's load hits every mode alike.
+    for (const rt of [...modes.slice(i % modes.length), ...modes.slice(0, i % modes.length)]) {
       const m = await measure(rt, i);
       samples[rt.mode].create.push(m.create);
       samples[rt.mode].restart.push(m.restart);
@@ -129,21 +135,25 @@ for (const kind of ["create", "restart"] as const) {
     wallMs: Math.round(median(samples[mode][kind].map((s) => s.wallMs))),
     cpuMs: Math.round(median(samples[mode][kind].map((s) => s.cpuMs))),
   });
-  const on = fig("on");
   const off = fig("off");
-  summary[kind] = { on, off, ratio: { wall: r2(on.wallMs / off.wallMs), cpu: r2(on.cpuMs / off.cpuMs) } };
-  console.log(
-    `${kind}-to-running: ${on.wallMs} ms with the cold-start work vs ${off.wallMs} ms without (x${r2(on.wallMs / off.wallMs)}); ` +
-      `instance CPU ${r2(on.cpuMs / 1000)} s vs ${r2(off.cpuMs / 1000)} s (x${r2(on.cpuMs / off.cpuMs)})`,
-  );
-  for (const mode of ["off", "on"] as const) {
+  const out: Record<string, unknown> = { off };
+  for (const mode of ["volume", "warm"] as const) {
+    const f = fig(mode);
+    out[mode] = { ...f, ratio: { wall: r2(f.wallMs / off.wallMs), cpu: r2(f.cpuMs / off.cpuMs) } };
+    console.log(
+      `${kind}-to-running, cache ${mode}: ${f.wallMs} ms vs ${off.wallMs} ms without a cache (x${r2(f.wallMs / off.wallMs)}); ` +
+        `instance CPU ${r2(f.cpuMs / 1000)} s vs ${r2(off.cpuMs / 1000)} s (x${r2(f.cpuMs / off.cpuMs)})`,
+    );
+  }
+  for (const mode of MODES) {
     const names = Object.keys(samples[mode][kind][0]!.steps);
     const steps = Object.fromEntries(names.map((n) => [n, Math.round(median(samples[mode][kind].map((s) => s.steps[n] ?? 0)))]));
     const total = median(samples[mode][kind].map((s) => s.wallMs));
     console.log(`  steps, ${kind}, cache ${mode} (median ms, share of ${kind}-to-running):`);
     for (const [n, ms] of Object.entries(steps)) console.log(`    ${n.padEnd(44)} ${String(ms).padStart(6)}  ${String(Math.round((ms / total) * 100)).padStart(3)}%`);
-    (summary[kind] as Record<string, unknown>)[`steps_${mode}`] = steps;
+    out[`steps_${mode}`] = steps;
   }
+  summary[kind] = out;
 }
 console.log(JSON.stringify({ bench: "cold-start", runs: RUNS, ...summary }));
 process.exit(0);

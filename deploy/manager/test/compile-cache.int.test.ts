@@ -1,6 +1,6 @@
 /**
- * The gateway's compile cache on the local runtime (docs/cold-start.md), with real gateways: the
- * data root's warmed cache is built once and copied into a new instance, the gateway gets
+ * The gateway's compile cache on the local runtime (docs/cold-start.md), with real gateways and
+ * LOCAL_COMPILE_CACHE=warm: the data root's warmed cache is built once and copied into a new instance, the gateway gets
  * NODE_COMPILE_CACHE on its own state dir, writes its own entries there when it stops, and the
  * next start reuses them (a reused entry is not written again). Three gateway starts: the
  * warm-up, the create and one restart. Behaviour only; the time saved is bench/cold-start.bench.ts.
@@ -66,6 +66,7 @@ beforeAll(async () => {
     LOCAL_PORT_BASE: String(await freePortBase(1)),
     LOCAL_STOP_GRACE_MS: "15000",
     CLAWBOX_DESKTOP: "off",
+    LOCAL_COMPILE_CACHE: "warm",
   });
   runtime = new LocalRuntime({ config, logger: createLogger("compile-cache-int", { level: "warn" }) });
   await runtime.start();
@@ -79,7 +80,7 @@ afterAll(async () => {
 
 describe("compile cache on the local runtime", () => {
   it("starts a new instance warm, keeps its own cache on its state dir and reuses it", async () => {
-    const seed = new WhatsAppSeed(dataDir).compileCache!;
+    const seed = new WhatsAppSeed(dataDir, { compileCache: true }).compileCache!;
     await poll("warmed compile cache", async () => seed.ready || undefined, 600_000, 1000);
     const warmed = files(seed.cacheDir);
     expect([...warmed.keys()].some((f) => f.includes("/openclaw/"))).toBe(true);

@@ -43,7 +43,7 @@ describe("gateway env", () => {
     expect(env.NODE_DISABLE_COMPILE_CACHE).toBeUndefined();
   });
 
-  it("turns the cache off with Node's own switch when LOCAL_COMPILE_CACHE=0", () => {
+  it("turns the cache off with Node's own switch when LOCAL_COMPILE_CACHE=off", () => {
     const env = envFor(tmp(), false);
     expect(env.NODE_DISABLE_COMPILE_CACHE).toBe("1");
     expect(env.NODE_COMPILE_CACHE).toBeUndefined();
@@ -58,14 +58,17 @@ describe("gateway env", () => {
 });
 
 describe("LOCAL_COMPILE_CACHE", () => {
-  it("is on by default and off with 0", () => {
-    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k" }).local.compileCache).toBe(true);
-    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", LOCAL_COMPILE_CACHE: "0" }).local.compileCache).toBe(false);
+  it("is on the volume by default; warm and off on request; nothing else", () => {
+    const mode = (v?: string) => loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", ...(v ? { LOCAL_COMPILE_CACHE: v } : {}) }).local.compileCache;
+    expect(mode()).toBe("volume");
+    expect(mode("warm")).toBe("warm");
+    expect(mode("off")).toBe("off");
+    expect(() => mode("1")).toThrow(/LOCAL_COMPILE_CACHE/);
   });
 
-  it("leaves the seed without a warmed cache when off", () => {
-    expect(new WhatsAppSeed(tmp(), { compileCache: false }).compileCache).toBeUndefined();
-    expect(new WhatsAppSeed(tmp()).compileCache).toBeInstanceOf(CompileCacheSeed);
+  it("gives the seed a warmed cache only when asked to", () => {
+    expect(new WhatsAppSeed(tmp()).compileCache).toBeUndefined();
+    expect(new WhatsAppSeed(tmp(), { compileCache: true }).compileCache).toBeInstanceOf(CompileCacheSeed);
   });
 });
 

@@ -58,8 +58,8 @@ export interface LocalRuntimeOptions {
   startConcurrency?: number;
   restartBackoffMs?: number;
   restartBackoffMaxMs?: number;
-  /** LOCAL_COMPILE_CACHE (default true): Node's compile cache on each state dir, warmed from the seed. */
-  compileCache?: boolean;
+  /** LOCAL_COMPILE_CACHE (default "volume"): Node's compile cache on each state dir; "warm": also warmed from the seed. */
+  compileCache?: "off" | "volume" | "warm";
 }
 
 /** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
@@ -88,7 +88,7 @@ export class LocalRuntime implements InstanceRuntime {
     this.opts = opts;
     this.log = opts.logger;
     // Without CLAWBOX_UNSAFE_NO_SANDBOX the Manager either sandboxes every instance or refuses to start.
-    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache, sandboxed: !opts.unsafeNoSandbox });
+    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache === "warm", sandboxed: !opts.unsafeNoSandbox });
     this.desktop = opts.desktop === "off" ? { available: false, reason: "live browser view disabled (CLAWBOX_DESKTOP=off)" } : detectDesktop();
   }
 
@@ -316,7 +316,7 @@ export class LocalRuntime implements InstanceRuntime {
           openclawEntry: openclawEntry(),
           desktop: this.desktop.available,
           tmpDir: this.launcher.isolated ? "/tmp" : layout.tmpDir,
-          compileCache: this.opts.compileCache !== false,
+          compileCache: this.opts.compileCache !== "off",
         }),
       agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret),
       agentMain: builtAgent,
@@ -438,7 +438,7 @@ export interface ManagerRuntimeInit {
       startConcurrency?: number;
       restartBackoffMs?: number;
       restartBackoffMaxMs?: number;
-      compileCache?: boolean;
+      compileCache?: "off" | "volume" | "warm";
     };
   };
   logger: Logger;

@@ -27,7 +27,7 @@ export interface GatewayEnvInput {
   desktop: boolean;
   /** The instance's /tmp: its own host dir unsandboxed, the private /tmp in the sandbox. */
   tmpDir: string;
-  /** Node's compile cache on the instance's state dir (LOCAL_COMPILE_CACHE, on by default). */
+  /** Node's compile cache on the instance's state dir (LOCAL_COMPILE_CACHE other than "off"). */
   compileCache: boolean;
 }
 

@@ -19,8 +19,8 @@ import { baseEnv } from "./process-env.ts";
  *   loaded from the instance's own copy. (A hard-linked copy is refused as an "unsafe plugin
  *   manifest path", so it is a real copy.)
  * The seed is built once per data root (needs the npm registry or a filled npm cache once);
- * creating an instance never touches the network. After it, a warmed compile cache is built
- * next to it (compile-cache-seed.ts) unless LOCAL_COMPILE_CACHE=0.
+ * creating an instance never touches the network. With LOCAL_COMPILE_CACHE=warm a warmed
+ * compile cache is built next to it (compile-cache-seed.ts).
  */
 export const WHATSAPP_SPEC = "@openclaw/whatsapp@2026.9.6";
 
@@ -41,7 +41,7 @@ export function openclawEntry(env: NodeJS.ProcessEnv = process.env): string {
 export class WhatsAppSeed {
   readonly dir: string;
   readonly stateDir: string;
-  /** Absent with LOCAL_COMPILE_CACHE=0. */
+  /** Only with LOCAL_COMPILE_CACHE=warm. */
   readonly compileCache: CompileCacheSeed | undefined;
   private building: Promise<boolean> | undefined;
 
@@ -49,7 +49,7 @@ export class WhatsAppSeed {
   constructor(dataDir: string, opts: { compileCache?: boolean; sandboxed?: boolean } = {}) {
     this.dir = join(dataDir, "seed", WHATSAPP_SPEC.replace(/[@/]/g, "_"));
     this.stateDir = join(this.dir, "state");
-    this.compileCache = opts.compileCache === false ? undefined : new CompileCacheSeed(this.dir, { sandboxed: opts.sandboxed ?? true });
+    this.compileCache = opts.compileCache ? new CompileCacheSeed(this.dir, { sandboxed: opts.sandboxed ?? true }) : undefined;
   }
 
   get ready(): boolean {
