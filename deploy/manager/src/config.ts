@@ -78,6 +78,12 @@ export interface ManagerConfig {
     /** LOCAL_RESTART_BACKOFF_MS / LOCAL_RESTART_BACKOFF_MAX_MS: crash restart delay, doubled per crash (1 s .. 5 min). */
     restartBackoffMs: number;
     restartBackoffMaxMs: number;
+    /**
+     * LOCAL_COMPILE_CACHE (docs/cold-start.md): "volume" (default) keeps Node's compile cache on
+     * each instance's state dir; "warm" also gives new instances a cache warmed once per data root
+     * (one extra gateway start per data root); "off" runs without it (the benchmark's baseline).
+     */
+    compileCache: CompileCacheMode;
     /** LOCAL_STOP_INSTANCES_ON_EXIT=1: a Manager shutdown stops every instance (`npm start`); default: they keep running for the next Manager. */
     stopInstancesOnExit: boolean;
   };
@@ -210,6 +216,14 @@ function desktopMode(env: Env): "auto" | "off" {
   return v;
 }
 
+export type CompileCacheMode = "off" | "volume" | "warm";
+
+function compileCacheMode(env: Env): CompileCacheMode {
+  const v = str(env, "LOCAL_COMPILE_CACHE", "volume");
+  if (v !== "off" && v !== "volume" && v !== "warm") throw new ConfigError("LOCAL_COMPILE_CACHE", `must be "off", "volume" or "warm", got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): ManagerConfig {
   const apiKey = env.OPENCLAW_MANAGER_API_KEY?.trim() ?? "";
   if (!apiKey) {
@@ -269,6 +283,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       restartBackoffMs: millis(env, "LOCAL_RESTART_BACKOFF_MS", 1000),
       restartBackoffMaxMs: millis(env, "LOCAL_RESTART_BACKOFF_MAX_MS", 300_000),
       stopInstancesOnExit: bool(env, "LOCAL_STOP_INSTANCES_ON_EXIT", false),
+      compileCache: compileCacheMode(env),
     },
   };
 }

@@ -146,6 +146,14 @@ describe("buildInstanceObjects", () => {
     expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([["agent", 3100], ["novnc", 6080]]);
   });
 
+  it("keeps the gateway's compile cache on the PVC, so a restarted or woken pod starts warm", () => {
+    const gateway = byKind(buildInstanceObjects(spec()), "Deployment").spec.template.spec.containers.find((c: any) => c.name === "gateway");
+    const env = Object.fromEntries(gateway.env.map((e: any) => [e.name, e.value]));
+    const data = gateway.volumeMounts.find((m: any) => m.name === "data").mountPath;
+    expect(env.NODE_COMPILE_CACHE.startsWith(`${data}/`)).toBe(true);
+    expect(env.NODE_COMPILE_CACHE).toBe(`${env.OPENCLAW_STATE_DIR}/cache/node-compile-cache`);
+  });
+
   it("writes NetworkPolicy peers under from/to: Manager pods in, DNS and public internet out", () => {
     const np = byKind(buildInstanceObjects(spec()), "NetworkPolicy");
     expect(np.spec.podSelector.matchLabels["openclaw.ai/user"]).toBe("alice");

@@ -4,6 +4,7 @@ import { instanceLabels, selectorLabels } from "./labels.ts";
 import {
   AGENT_PORT,
   AGENT_RESOURCES,
+  COMPILE_CACHE_DIR,
   CONFIG_PATH,
   GATEWAY_PORT,
   HOME_DIR,
@@ -98,7 +99,7 @@ export function buildDeployment(spec: InstanceSpec): KubeObject {
                 { name: "OPENCLAW_GATEWAY_PORT", value: String(GATEWAY_PORT) },
                 { name: "HOME", value: HOME_DIR },
                 { name: "DISPLAY", value: ":99" },
-                { name: "NODE_COMPILE_CACHE", value: "/tmp/node-compile-cache" },
+                { name: "NODE_COMPILE_CACHE", value: COMPILE_CACHE_DIR },
                 { name: "OPENCLAW_DISABLE_BONJOUR", value: "1" },
                 { name: "OPENCLAW_NO_RESPAWN", value: "1" },
                 { name: "OPENCLAW_NO_AUTO_UPDATE", value: "1" },

@@ -7,6 +7,8 @@ export const STATE_DIR = "/home/node/.openclaw";
 export const HOME_DIR = `${STATE_DIR}/home`;
 export const CONFIG_PATH = `${STATE_DIR}/openclaw.json`;
 export const LOG_FILE = `${STATE_DIR}/logs/gateway.log`;
+/** NODE_COMPILE_CACHE on the PVC, not /tmp (an emptyDir): a restarted or woken pod reuses the last run's compiled code. */
+export const COMPILE_CACHE_DIR = `${STATE_DIR}/cache/node-compile-cache`;
 /**
  * The ConfigMap is mounted here; deploy/scripts/gke-entrypoint.sh copies OPENCLAW_CONFIG_SEED
  * (its default: /etc/openclaw/openclaw.json) to CONFIG_PATH when that is missing.

@@ -26,6 +26,8 @@ export async function writeGatewaySeed(i: GatewaySeedInput): Promise<void> {
   if (!existsSync(layout.configFile)) {
     // Preinstalled WhatsApp: wait for the one-time seed build if it is running now.
     if (await withTimeout(i.seed.ensure(i.log), 180_000, false)) i.seed.applyTo(layout.stateDir);
+    // A new instance: the warmed compile cache spares its first start compiling OpenClaw.
+    i.seed.compileCache?.copyTo(layout.compileCacheDir);
   }
   const config = buildGatewayConfig({
     port: layout.ports.gateway,

@@ -58,6 +58,8 @@ export interface LocalRuntimeOptions {
   startConcurrency?: number;
   restartBackoffMs?: number;
   restartBackoffMaxMs?: number;
+  /** LOCAL_COMPILE_CACHE (default "volume"): Node's compile cache on each state dir; "warm": also warmed from the seed. */
+  compileCache?: "off" | "volume" | "warm";
 }
 
 /** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
@@ -85,7 +87,8 @@ export class LocalRuntime implements InstanceRuntime {
     const opts = "config" in init ? optionsFromConfig(init.config, init.logger) : init;
     this.opts = opts;
     this.log = opts.logger;
-    this.seed = new WhatsAppSeed(opts.dataDir);
+    // Without CLAWBOX_UNSAFE_NO_SANDBOX the Manager either sandboxes every instance or refuses to start.
+    this.seed = new WhatsAppSeed(opts.dataDir, { compileCache: opts.compileCache === "warm", sandboxed: !opts.unsafeNoSandbox });
     this.desktop = opts.desktop === "off" ? { available: false, reason: "live browser view disabled (CLAWBOX_DESKTOP=off)" } : detectDesktop();
   }
 
@@ -313,6 +316,7 @@ export class LocalRuntime implements InstanceRuntime {
           openclawEntry: openclawEntry(),
           desktop: this.desktop.available,
           tmpDir: this.launcher.isolated ? "/tmp" : layout.tmpDir,
+          compileCache: this.opts.compileCache !== "off",
         }),
       agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret),
       agentMain: builtAgent,
@@ -434,6 +438,7 @@ export interface ManagerRuntimeInit {
       startConcurrency?: number;
       restartBackoffMs?: number;
       restartBackoffMaxMs?: number;
+      compileCache?: "off" | "volume" | "warm";
     };
   };
   logger: Logger;
@@ -456,5 +461,6 @@ function optionsFromConfig(config: ManagerRuntimeInit["config"], logger: Logger)
     startConcurrency: local.startConcurrency,
     restartBackoffMs: local.restartBackoffMs,
     restartBackoffMaxMs: local.restartBackoffMaxMs,
+    compileCache: local.compileCache,
   };
 }

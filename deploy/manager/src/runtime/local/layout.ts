@@ -29,6 +29,8 @@ export interface InstanceLayout {
   modelSecretFile: string;
   configSeedFile: string;
   configFile: string;
+  /** NODE_COMPILE_CACHE: on the state volume so that a restart or wake reuses it (the entrypoint's default path). */
+  compileCacheDir: string;
   gatewayLog: string;
   agentLog: string;
   openclawLog: string;
@@ -53,6 +55,7 @@ export function instanceLayout(dataDir: string, userId: string, index: number, p
     modelSecretFile: join(dir, "model-secret.json"),
     configSeedFile: join(dir, "openclaw.seed.json"),
     configFile: join(stateDir, "openclaw.json"),
+    compileCacheDir: join(stateDir, "cache", "node-compile-cache"),
     gatewayLog: join(logsDir, "gateway.log"),
     agentLog: join(logsDir, "agent.log"),
     openclawLog: join(logsDir, "openclaw.log"),

@@ -9,6 +9,8 @@ import { readSecrets } from "./store.ts";
  * env variables, like the pod gets its Secret (envFrom).
  */
 const PASS_ENV = ["LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+/** OpenClaw's own start-up phase timings in the gateway log (docs/cold-start.md); no secrets in them. */
+const PASS_GATEWAY_ENV = ["OPENCLAW_GATEWAY_STARTUP_TRACE"];
 
 export function baseEnv(): NodeJS.ProcessEnv {
   // Node 24 (the Manager's own binary) first, so `node` in the entrypoint is the right one.
@@ -25,12 +27,26 @@ export interface GatewayEnvInput {
   desktop: boolean;
   /** The instance's /tmp: its own host dir unsandboxed, the private /tmp in the sandbox. */
   tmpDir: string;
+  /** Node's compile cache on the instance's state dir (LOCAL_COMPILE_CACHE other than "off"). */
+  compileCache: boolean;
+}
+
+/**
+ * Node's compile cache (V8 code cache of every module the gateway loads) kept on the state volume,
+ * so a restart or wake skips compiling what the last run compiled; OpenClaw keys it by its own
+ * version below this dir. Off: Node's documented switch, which OpenClaw's launcher also honours.
+ */
+export function compileCacheEnv(layout: InstanceLayout, enabled: boolean): NodeJS.ProcessEnv {
+  return enabled ? { NODE_COMPILE_CACHE: layout.compileCacheDir } : { NODE_DISABLE_COMPILE_CACHE: "1" };
 }
 
 export function gatewayEnv(i: GatewayEnvInput): NodeJS.ProcessEnv {
   const { layout } = i;
+  const trace: NodeJS.ProcessEnv = {};
+  for (const k of PASS_GATEWAY_ENV) if (process.env[k]) trace[k] = process.env[k];
   return {
     ...baseEnv(),
+    ...trace,
     // instance secrets -> gateway env (the Secret's envFrom), then the model key.
     ...readSecrets(layout.secretsFile),
     ...readSecrets(layout.modelSecretFile),
@@ -50,6 +66,7 @@ export function gatewayEnv(i: GatewayEnvInput): NodeJS.ProcessEnv {
     VNC_PORT: String(layout.ports.vnc),
     NOVNC_PORT: String(layout.ports.websockify),
     NOVNC_BIND: "127.0.0.1",
+    ...compileCacheEnv(layout, i.compileCache),
   };
 }
 

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { CompileCacheSeed } from "./compile-cache-seed.ts";
 import { baseEnv } from "./process-env.ts";
 
 /**
@@ -18,7 +19,8 @@ import { baseEnv } from "./process-env.ts";
  *   loaded from the instance's own copy. (A hard-linked copy is refused as an "unsafe plugin
  *   manifest path", so it is a real copy.)
  * The seed is built once per data root (needs the npm registry or a filled npm cache once);
- * creating an instance never touches the network.
+ * creating an instance never touches the network. With LOCAL_COMPILE_CACHE=warm a warmed
+ * compile cache is built next to it (compile-cache-seed.ts).
  */
 export const WHATSAPP_SPEC = "@openclaw/whatsapp@2026.9.6";
 
@@ -39,11 +41,15 @@ export function openclawEntry(env: NodeJS.ProcessEnv = process.env): string {
 export class WhatsAppSeed {
   readonly dir: string;
   readonly stateDir: string;
+  /** Only with LOCAL_COMPILE_CACHE=warm. */
+  readonly compileCache: CompileCacheSeed | undefined;
   private building: Promise<boolean> | undefined;
 
-  constructor(dataDir: string) {
+  /** `sandboxed`: whether the instances run in the sandbox (their uid, which the compile cache is filed under). */
+  constructor(dataDir: string, opts: { compileCache?: boolean; sandboxed?: boolean } = {}) {
     this.dir = join(dataDir, "seed", WHATSAPP_SPEC.replace(/[@/]/g, "_"));
     this.stateDir = join(this.dir, "state");
+    this.compileCache = opts.compileCache ? new CompileCacheSeed(this.dir, { sandboxed: opts.sandboxed ?? true }) : undefined;
   }
 
   get ready(): boolean {
@@ -52,11 +58,23 @@ export class WhatsAppSeed {
 
   /** Builds the seed once (about 30-40 s); resolves false if it cannot be built. */
   ensure(log: (msg: string) => void): Promise<boolean> {
-    if (this.ready) return Promise.resolve(true);
+    if (this.ready) {
+      this.warmCompileCache(log);
+      return Promise.resolve(true);
+    }
     this.building ??= this.build(log).finally(() => {
       this.building = undefined;
     });
-    return this.building;
+    return this.building.then((ok) => {
+      if (ok) this.warmCompileCache(log);
+      return ok;
+    });
+  }
+
+  /** In the background: a create never waits for it; one before it is ready starts with an empty cache. */
+  private warmCompileCache(log: (msg: string) => void) {
+    if (!this.compileCache || this.compileCache.ready) return;
+    this.compileCache.ensure(openclawEntry(), log).catch((e: Error) => log(`compile cache warm-up failed: ${e.message}`));
   }
 
   private async build(log: (msg: string) => void): Promise<boolean> {

@@ -1,0 +1,159 @@
+/**
+ * Cold start of a local instance (issue #14 part 3, docs/cold-start.md): create-to-`running` and
+ * restart-to-`running` for each LOCAL_COMPILE_CACHE mode, all measured in this run, rotating, as
+ * ratios against "off" (no compile cache): "volume" (the default: the cache on the state dir) and
+ * "warm" (also a cache warmed once per data root for new instances); and where the time goes,
+ * step by step, from OpenClaw's own start-up trace.
+ *   node bench/cold-start.bench.ts          (BENCH_COLD_RUNS=2 per mode; BENCH_PORT_BASE: a free one)
+ * Needs root and the sandbox's Debian packages (as `npm start`). Wall times on a shared machine
+ * swing with its load; the CPU seconds of the instance's processes swing much less.
+ * Prints plain lines and a final JSON line.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger } from "@clawbox/shared";
+import { loadConfig } from "../deploy/manager/src/config.ts";
+import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
+import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
+import { freePortBase } from "../test/support/free-port-base.ts";
+import { gatewaySteps, type Steps } from "./startup-trace.ts";
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 2);
+// Below the ephemeral range and free now (other sessions run instances and clusters here too): a
+// block per instance, RUNS instances per mode.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? (await freePortBase(RUNS * 3)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const CLK_TCK = 100;
+
+// OpenClaw's documented start-up trace, in every gateway's log (passed through by process-env.ts).
+process.env.OPENCLAW_GATEWAY_STARTUP_TRACE = "1";
+
+const MODES = ["off", "volume", "warm"] as const;
+type Mode = (typeof MODES)[number];
+type Kind = "create" | "restart";
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+  steps: Steps;
+}
+
+async function open(mode: Mode) {
+  const dataDir = join(REPO, ".data", `bench-cold-${mode}`);
+  const config = loadConfig({
+    OPENCLAW_MANAGER_API_KEY: "bench-cold-key",
+    CLAWBOX_DATA_DIR: dataDir,
+    LOCAL_PORT_BASE: String(PORT_BASE + MODES.indexOf(mode) * RUNS * 200),
+    LOCAL_STOP_GRACE_MS: "15000",
+    CLAWBOX_DESKTOP: "off",
+    LOCAL_COMPILE_CACHE: mode,
+  });
+  const runtime = new LocalRuntime({ config, logger: createLogger(`bench-cold-${mode}`, { level: "warn" }) });
+  await runtime.start();
+  // The one-time seed build of a new data root (and its compile-cache warm-up) is not part of a create.
+  const seed = new WhatsAppSeed(dataDir, { compileCache: mode === "warm" });
+  for (let i = 0; !(seed.ready && (seed.compileCache?.ready ?? true)) && i < 900; i++) await sleep(1000);
+  if (!seed.ready) throw new Error(`${mode}: the WhatsApp seed was not built`);
+  return { mode, runtime, dataDir };
+}
+
+/** utime+stime (+ reaped children) of every process of the instance, in ms. */
+function cpuMs(runtime: LocalRuntime, userId: string): number {
+  let ticks = 0;
+  for (const pid of runtime.processes(userId)?.pids ?? []) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      /* gone */
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
+async function untilRunning(runtime: LocalRuntime, userId: string, t0: number) {
+  for (;;) {
+    const s = await runtime.get(userId);
+    if (s?.phase === "running") return s;
+    if (s?.phase === "error") throw new Error(`${userId}: ${s.message}`);
+    if (performance.now() - t0 > 600_000) throw new Error(`${userId} not running after 10 min`);
+    await sleep(100);
+  }
+}
+
+async function measure(rt: Awaited<ReturnType<typeof open>>, run: number): Promise<Record<Kind, Sample>> {
+  const userId = `bench-cold-${rt.mode}-${run}`;
+  await rt.runtime.delete(userId, { preservePvc: false });
+  const log = () => rt.runtime.layout(userId)!.gatewayLog;
+  const out = {} as Record<Kind, Sample>;
+  for (const kind of ["create", "restart"] as const) {
+    const t0 = performance.now();
+    const wall0 = Date.now();
+    if (kind === "create") await rt.runtime.create({ userId });
+    else await rt.runtime.restart(userId);
+    if (kind === "restart") while ((await rt.runtime.get(userId))?.phase === "running") await sleep(50);
+    await untilRunning(rt.runtime, userId, t0);
+    const wallMs = performance.now() - t0;
+    const sample = { wallMs, cpuMs: cpuMs(rt.runtime, userId), steps: gatewaySteps(readFileSync(log(), "utf8"), wall0, wall0 + wallMs) };
+    out[kind] = sample;
+    console.log(`${rt.mode}: run ${run + 1}: ${kind}-to-running ${Math.round(wallMs)} ms, instance CPU ${r2(sample.cpuMs / 1000)} s`);
+    await sleep(5_000); // the post-ready sidecars settle before the next step
+  }
+  await rt.runtime.delete(userId, { preservePvc: false });
+  return out;
+}
+
+const modes = [];
+for (const m of MODES) modes.push(await open(m));
+const samples = Object.fromEntries(MODES.map((m) => [m, { create: [], restart: [] }])) as unknown as Record<Mode, Record<Kind, Sample[]>>;
+try {
+  for (let i = 0; i < RUNS; i++) {
+    // Rotate the order so that a drift in the machine's load hits every mode alike.
+    for (const rt of [...modes.slice(i % modes.length), ...modes.slice(0, i % modes.length)]) {
+      const m = await measure(rt, i);
+      samples[rt.mode].create.push(m.create);
+      samples[rt.mode].restart.push(m.restart);
+    }
+  }
+} finally {
+  for (const rt of modes) {
+    await rt.runtime.stopAll();
+    rmSync(join(rt.dataDir, "instances"), { recursive: true, force: true });
+  }
+}
+
+const summary: Record<string, unknown> = {};
+for (const kind of ["create", "restart"] as const) {
+  const fig = (mode: Mode) => ({
+    wallMs: Math.round(median(samples[mode][kind].map((s) => s.wallMs))),
+    cpuMs: Math.round(median(samples[mode][kind].map((s) => s.cpuMs))),
+  });
+  const off = fig("off");
+  const out: Record<string, unknown> = { off };
+  for (const mode of ["volume", "warm"] as const) {
+    const f = fig(mode);
+    out[mode] = { ...f, ratio: { wall: r2(f.wallMs / off.wallMs), cpu: r2(f.cpuMs / off.cpuMs) } };
+    console.log(
+      `${kind}-to-running, cache ${mode}: ${f.wallMs} ms vs ${off.wallMs} ms without a cache (x${r2(f.wallMs / off.wallMs)}); ` +
+        `instance CPU ${r2(f.cpuMs / 1000)} s vs ${r2(off.cpuMs / 1000)} s (x${r2(f.cpuMs / off.cpuMs)})`,
+    );
+  }
+  for (const mode of MODES) {
+    const names = Object.keys(samples[mode][kind][0]!.steps);
+    const steps = Object.fromEntries(names.map((n) => [n, Math.round(median(samples[mode][kind].map((s) => s.steps[n] ?? 0)))]));
+    const total = median(samples[mode][kind].map((s) => s.wallMs));
+    console.log(`  steps, ${kind}, cache ${mode} (median ms, share of ${kind}-to-running):`);
+    for (const [n, ms] of Object.entries(steps)) console.log(`    ${n.padEnd(44)} ${String(ms).padStart(6)}  ${String(Math.round((ms / total) * 100)).padStart(3)}%`);
+    out[`steps_${mode}`] = steps;
+  }
+  summary[kind] = out;
+}
+console.log(JSON.stringify({ bench: "cold-start", runs: RUNS, ...summary }));
+process.exit(0);
