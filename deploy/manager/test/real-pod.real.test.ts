@@ -7,16 +7,18 @@
  * that container running in the node's containerd under the pod's security context), a real
  * `status` RPC Manager -> agent -> gateway, and a Chromium screenshot taken inside the pod.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import "../../../test/setup/cluster.global.ts";
-import type { InstanceStatus } from "@clawbox/shared";
+import { instanceNames, type InstanceStatus } from "@clawbox/shared";
+import { kubectl } from "../../../test/cluster/cluster.ts";
 import type { ImageRecord } from "../../../test/images/cache.ts";
 import { REAL_NODE_NAME, realNodePlacement, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
 import { POD_UID, startRealPodEnv, type RealPodEnv } from "./real-node-env.ts";
 import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
-import { AGENT_PORT, NOVNC_PORT } from "../src/k8s/builders/pod-layout.ts";
+import { AGENT_PORT, NOVNC_PORT, STATE_DIR } from "../src/k8s/builders/pod-layout.ts";
 import { API_KEY, NAMESPACE, PLATFORM_NAMESPACE, poll, type RunningManager } from "./harness.ts";
 import type { KubeClient } from "../src/services/k8s-client.ts";
 
@@ -94,6 +96,11 @@ async function probe(name: string, namespace: string, labels: Record<string, str
   const dir = readdirSync(logs).find((d) => d.startsWith(`${namespace}_${name}_`));
   const output = dir ? readFileSync(join(logs, dir, "probe", "0.log"), "utf8") : "(no log)";
   return { phase, output };
+}
+
+/** `kubectl exec` into the instance's gateway container (the real binary, as the cluster admin). */
+function kubectlExec(command: string[]): string {
+  return kubectl(inject("kubeconfig"), ["exec", "-n", NAMESPACE, `deploy/${instanceNames(USER).deployment}`, "-c", "gateway", "--", ...command]);
 }
 
 async function api(method: "GET" | "POST" | "DELETE", url: string, payload?: object) {
@@ -181,12 +188,15 @@ describe("a real pod on the real node", () => {
     expect(impostor.phase, impostor.output).toBe("Succeeded");
   }, 300_000);
 
-  it("a node-level containerd restart keeps the instance: same container, its data, and a working RPC", async () => {
+  it("a node-level containerd restart loses no instance data: a file written in the state volume through kubectl exec is still there, same container, instance running again", async () => {
     const gatewayContainer = async () => {
       const pods = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=openclaw.ai%2Fuser%3D${USER}`)).body.items;
       return pods[0].status.containerStatuses.find((c: any) => c.name === "gateway");
     };
     const before = await gatewayContainer();
+    // Written by the pod itself (uid 1000) into its PVC, through the API server -> kubelet -> containerd exec path.
+    const marker = `survives-${Date.now()}`;
+    kubectlExec(["sh", "-c", `echo ${marker} > ${STATE_DIR}/survival.txt`]);
     // The instance's state volume on the node's disk (provisionVolume): the gateway's own config is there.
     const state = join(inject("clusterDataDir"), "real-pv", USER, "openclaw.json");
     const config = readFileSync(state, "utf8");
@@ -194,6 +204,15 @@ describe("a real pod on the real node", () => {
     const id = before.containerID.slice("containerd://".length);
     expect(node.ctr(["tasks", "ls"]).split("\n").find((l) => l.startsWith(id))).toMatch(/RUNNING/);
     expect(readFileSync(state, "utf8")).toBe(config);
+    // exec needs the restarted containerd (kubelet's CRI connection comes back on its own).
+    const readBack = await poll("kubectl exec after the containerd restart", async () => {
+      try {
+        return kubectlExec(["cat", `${STATE_DIR}/survival.txt`]);
+      } catch {
+        return undefined;
+      }
+    }, 120_000, 2000);
+    expect(readBack.trim()).toBe(marker);
     const rpc = await poll("status RPC after the containerd restart", async () => {
       const r = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
       return r.statusCode === 200 ? r : undefined;
@@ -206,5 +225,41 @@ describe("a real pod on the real node", () => {
     }, 60_000, 1000);
     expect(after.containerID).toBe(before.containerID);
     expect(after.restartCount).toBe(before.restartCount);
+    const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+    expect(s.phase).toBe("running");
   }, 300_000);
+
+  it("a gateway over its memory limit is OOM-killed by the kernel: the Manager reports lastState OOMKilled, the instance recovers to running with its data", async () => {
+    const before = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+    expect(before.phase).toBe("running");
+    const restarts = before.pods[0]!.restartCount;
+    // Inside the gateway container (its memory cgroup, limit from the Manager's defaults): make the
+    // container's init (tini) the OOM killer's first pick, then allocate past the limit. The kernel
+    // kills tini, the whole container goes, containerd records the OOM, kubelet restarts it.
+    const hog = `require("fs").writeFileSync("/proc/1/oom_score_adj", "1000"); const a = []; for (;;) a.push(Buffer.alloc(64 << 20, 1));`;
+    const r = spawnSync(inject("kubectlPath"), ["--kubeconfig", inject("kubeconfig"), "exec", "-n", NAMESPACE, `deploy/${instanceNames(USER).deployment}`, "-c", "gateway", "--", "node", "-e", hog], { encoding: "utf8", timeout: 180_000 });
+    log(`memory hog: exit ${r.status} ${r.stderr.trim().split("\n").pop() ?? ""}`);
+    expect(r.status).not.toBe(0);
+    const phases = new Set<string>();
+    const oom = await poll("the Manager to report OOMKilled", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      phases.add(s.phase);
+      return s.pods[0]?.lastState?.reason === "OOMKilled" ? s : undefined;
+    }, 120_000, 500);
+    log(`after the OOM kill: phase ${oom.phase}, phases seen ${[...phases].join(",")}, lastState ${JSON.stringify(oom.pods[0]!.lastState)}`);
+    expect(oom.pods[0]!.lastState).toMatchObject({ status: "terminated", reason: "OOMKilled", exitCode: 137 });
+    expect(oom.pods[0]!.restartCount).toBeGreaterThan(restarts);
+    const back = await poll("running after the OOM kill", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      phases.add(s.phase);
+      if (s.phase === "running") return s;
+      return undefined;
+    }, 600_000, 1000);
+    expect(back.ready).toBe(true);
+    expect(back.pods[0]!.lastState?.reason).toBe("OOMKilled");
+    // Same pod, restarted container, data intact.
+    expect(kubectlExec(["cat", `${STATE_DIR}/survival.txt`]).trim()).toMatch(/^survives-\d+$/);
+    const rpc = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
+    expect(rpc.statusCode).toBe(200);
+  }, 900_000);
 });
