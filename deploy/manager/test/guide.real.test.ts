@@ -121,21 +121,30 @@ function localPorts(cmd: string): string {
     .replaceAll("4000:4000", `${apiPort}:4000`);
 }
 
-/** Runs a documented command with bash in the repo root; returns stdout, throws with stderr. */
-function sh(cmd: string, opts: { okExit?: number[]; timeoutMs?: number } = {}): string {
+/**
+ * Runs a documented command with bash in the repo root; returns stdout, throws with stderr.
+ * Asynchronous on purpose: the API server relay for the pods (api-for-pods.ts) lives in this
+ * process, and a blocking spawnSync would starve it while `kubectl rollout status` waits.
+ */
+function sh(cmd: string, opts: { okExit?: number[]; timeoutMs?: number } = {}): Promise<string> {
   const t = Date.now();
-  const r = spawnSync("bash", ["-o", "pipefail", "-c", localPorts(cmd)], {
-    cwd: REPO,
-    env,
-    encoding: "utf8",
-    timeout: opts.timeoutMs ?? 600_000,
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-o", "pipefail", "-c", localPorts(cmd)], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const first = cmd.split("\n")[0]!.slice(0, 100);
+      log(`$ ${first}${cmd.includes("\n") ? " ..." : ""} -> exit ${code} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+      if (!(opts.okExit ?? [0]).includes(code ?? -1)) {
+        reject(new Error(`command failed (exit ${code}):\n${cmd}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+      } else resolve(stdout);
+    });
   });
-  const first = cmd.split("\n")[0]!.slice(0, 100);
-  log(`$ ${first}${cmd.includes("\n") ? " ..." : ""} -> exit ${r.status} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
-  if (!(opts.okExit ?? [0]).includes(r.status ?? -1)) {
-    throw new Error(`command failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n${cmd}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
-  }
-  return r.stdout;
 }
 
 /** `kubectl port-forward ... &` from the docs: kept running until the file ends. */
@@ -282,28 +291,28 @@ describe("the deployment guide, steps 4-10, on the real node", () => {
   });
 
   it("steps 4-7: namespaces, RBAC, the Manager's Secret, the Manager pod; /health through kubectl port-forward", async () => {
-    sh(STEP4_5);
-    sh(STEP6);
+    await sh(STEP4_5);
+    await sh(STEP6);
     apiKey = Buffer.from(admin(["get", "secret", "openclaw-manager", "-n", "clawbox-system", "-o", "jsonpath={.data.API_KEY}"]), "base64").toString();
     expect(apiKey).toMatch(/^[0-9a-f]{64}$/);
     env.API_KEY = apiKey;
-    sh(STEP7_APPLY);
-    sh(STEP7_ROLLOUT, { timeoutMs: 660_000 });
-    const pods = sh(STEP7_PODS);
+    await sh(STEP7_APPLY);
+    await sh(STEP7_ROLLOUT, { timeoutMs: 660_000 });
+    const pods = await sh(STEP7_PODS);
     expect(pods).toMatch(/openclaw-manager-\S+\s+1\/1\s+Running/);
     const pod = JSON.parse(admin(["get", "pods", "-n", "clawbox-system", "-l", "app.kubernetes.io/name=openclaw-manager", "-o", "json"])).items[0];
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
     expect(pod.status.containerStatuses[0].containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
     expect(pod.status.containerStatuses[0].imageID).toContain(images.manager.digest);
     await portForward(STEP7_FORWARD, managerPort);
-    expect(JSON.parse(sh(STEP7_HEALTH))).toEqual({ ok: true });
+    expect(JSON.parse(await sh(STEP7_HEALTH))).toEqual({ ok: true });
   }, 900_000);
 
   it("steps 6.5 and 7.5: the App API's Secret, its pods (migrations in the initContainer), npm run migrate by kubectl exec, /health", async () => {
     expect(apiKey).not.toBe("");
-    sh(STEP6_5);
-    sh(STEP7_5_APPLY);
-    sh(STEP7_5_ROLLOUT, { timeoutMs: 660_000 });
+    await sh(STEP6_5);
+    await sh(STEP7_5_APPLY);
+    await sh(STEP7_5_ROLLOUT, { timeoutMs: 660_000 });
     const pods = JSON.parse(admin(["get", "pods", "-n", "clawbox-system", "-l", "app.kubernetes.io/name=openclaw-api", "-o", "json"])).items;
     expect(pods.length).toBeGreaterThanOrEqual(2);
     for (const p of pods.filter((p: any) => !p.metadata.deletionTimestamp)) {
@@ -311,22 +320,22 @@ describe("the deployment guide, steps 4-10, on the real node", () => {
       expect(p.status.initContainerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
     }
     // Idempotent: the initContainers applied them; running it again applies nothing and succeeds.
-    const migrate = sh(STEP7_5_MIGRATE);
+    const migrate = await sh(STEP7_5_MIGRATE);
     log(`npm run migrate: ${migrate.trim().split("\n").slice(-2).join(" | ")}`);
     const tables = spawnSync("su", ["postgres", "-s", "/bin/sh", "-c", `psql -h ${pg!.root} -p 5432 -U postgres -d openclaw -Atc "select count(*) from drizzle.__drizzle_migrations"`], { encoding: "utf8" });
     expect(Number(tables.stdout.trim())).toBeGreaterThan(0);
     await portForward(STEP7_5_FORWARD, apiPort);
-    expect(JSON.parse(sh(STEP7_5_HEALTH))).toMatchObject({ ok: true });
+    expect(JSON.parse(await sh(STEP7_5_HEALTH))).toMatchObject({ ok: true });
   }, 900_000);
 
   it("step 8 (A): alice created through the Manager pod reaches running on the real node", async () => {
     provisionVolume("alice");
-    const created = JSON.parse(sh(STEP8_CREATE));
+    const created = JSON.parse(await sh(STEP8_CREATE));
     expect(created).toMatchObject({ userId: "alice" });
     const running = await poll(
       "alice running",
       async () => {
-        const s = JSON.parse(sh(STEP8_STATUS));
+        const s = JSON.parse(await sh(STEP8_STATUS));
         if (s.phase === "error") throw new Error(`alice: error: ${s.message}`);
         return s.phase === "running" ? s : undefined;
       },
@@ -334,37 +343,37 @@ describe("the deployment guide, steps 4-10, on the real node", () => {
       3000,
     );
     expect(running.ready).toBe(true);
-    expect(sh(STEP8_PODS)).toMatch(/alice-openclaw-\S+\s+2\/2\s+Running/);
+    expect(await sh(STEP8_PODS)).toMatch(/alice-openclaw-\S+\s+2\/2\s+Running/);
     const pod = JSON.parse(admin(["get", "pods", "-n", "openclaw", "-l", "openclaw.ai/user=alice", "-o", "json"])).items[0];
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
     expect(pod.spec.containers[0].image).toBe(`${REGISTRY}/openclaw-gke@${images.gateway.digest}`);
   }, 960_000);
 
   it("step 10: objects, RPC status and the VNC banner through the Manager pod, 401 without the key, no Ingress in the chart, logs", async () => {
-    const objects = sh(STEP10_OBJECTS);
+    const objects = await sh(STEP10_OBJECTS);
     expect(objects).toMatch(/pod\/alice-openclaw-/);
     expect(objects).toMatch(/service\/alice-openclaw/);
     expect(objects).toMatch(/networkpolicy\.networking\.k8s\.io\/alice-openclaw/);
-    const rpc = JSON.parse(sh(STEP10_RPC));
+    const rpc = JSON.parse(await sh(STEP10_RPC));
     expect(rpc).toHaveProperty("runtimeVersion");
     const vnc = await firstWsMessage(localPorts(STEP10_VNC_URL).replace("$API_KEY", apiKey));
     expect(vnc.status).toBeUndefined();
     expect(vnc.data?.toString()).toBe("RFB 003.008\n");
-    expect(JSON.parse(sh(STEP10_NOAUTH))).toEqual({ error: "Missing or invalid Authorization header" });
-    expect(sh(STEP10_INGRESS, { okExit: [0, 1] }).trim()).toBe("0");
-    const logs = sh(STEP10_LOGS);
+    expect(JSON.parse(await sh(STEP10_NOAUTH))).toEqual({ error: "Missing or invalid Authorization header" });
+    expect((await sh(STEP10_INGRESS, { okExit: [0, 1] })).trim()).toBe("0");
+    const logs = await sh(STEP10_LOGS);
     expect(logs.length).toBeGreaterThan(0);
     log(`kubectl logs (last lines): ${logs.trim().split("\n").slice(-3).join(" | ")}`);
   }, 300_000);
 
   it("step 8 (B): the Helm path, deploy-user.sh install bob; the Manager sees it and proxies its RPC", async () => {
     provisionVolume("bob");
-    sh(STEP8B_VALUES);
-    sh(STEP8B_INSTALL);
+    await sh(STEP8B_VALUES);
+    await sh(STEP8B_INSTALL);
     const running = await poll(
       "bob running",
       async () => {
-        const s = JSON.parse(sh(STEP8_STATUS.replace("alice", "bob")));
+        const s = JSON.parse(await sh(STEP8_STATUS.replace("alice", "bob")));
         return s.phase === "running" ? s : undefined;
       },
       900_000,
@@ -374,7 +383,7 @@ describe("the deployment guide, steps 4-10, on the real node", () => {
     const pod = JSON.parse(admin(["get", "pods", "-n", "openclaw", "-l", "openclaw.ai/user=bob", "-o", "json"])).items[0];
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
     expect(pod.spec.containers[0].image).toBe(`${REGISTRY}/openclaw-gke@${images.gateway.digest}`);
-    const rpc = JSON.parse(sh(STEP10_RPC.replace("alice", "bob")));
+    const rpc = JSON.parse(await sh(STEP10_RPC.replace("alice", "bob")));
     expect(rpc).toHaveProperty("runtimeVersion");
   }, 960_000);
 });
