@@ -7,7 +7,6 @@
  * that container running in the node's containerd under the pod's security context), a real
  * `status` RPC Manager -> agent -> gateway, and a Chromium screenshot taken inside the pod.
  */
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -229,37 +228,45 @@ describe("a real pod on the real node", () => {
     expect(s.phase).toBe("running");
   }, 300_000);
 
-  it("a gateway over its memory limit is OOM-killed by the kernel: the Manager reports lastState OOMKilled, the instance recovers to running with its data", async () => {
+  it("a gateway over its memory limit is OOM-killed by the kernel: the Manager reports OOMKilled (then error), and the instance recovers to running with its data", async () => {
     const before = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
     expect(before.phase).toBe("running");
-    const restarts = before.pods[0]!.restartCount;
-    // Inside the gateway container (its memory cgroup, limit from the Manager's defaults): make the
-    // container's init (tini) the OOM killer's first pick, then allocate past the limit. The kernel
-    // kills tini, the whole container goes, containerd records the OOM, kubelet restarts it.
-    const hog = `require("fs").writeFileSync("/proc/1/oom_score_adj", "1000"); const a = []; for (;;) a.push(Buffer.alloc(64 << 20, 1));`;
-    const r = spawnSync(inject("kubectlPath"), ["--kubeconfig", inject("kubeconfig"), "exec", "-n", NAMESPACE, `deploy/${instanceNames(USER).deployment}`, "-c", "gateway", "--", "node", "-e", hog], { encoding: "utf8", timeout: 180_000 });
-    log(`memory hog: exit ${r.status} ${r.stderr.trim().split("\n").pop() ?? ""}`);
-    expect(r.status).not.toBe(0);
+    // The Manager's resources override (a POST for an existing user updates it): a 256Mi limit, far
+    // below what the gateway needs to start (it idles at ~0.8-1.0 GB). The new pod's gateway
+    // process outgrows its memory cgroup and the kernel's OOM killer ends it; kubelet restarts it.
+    const small = await api("POST", "/api/instances", { userId: USER, resources: { requests: { memory: "192Mi" }, limits: { memory: "256Mi" } } });
+    expect(small.statusCode, small.body).toBeLessThan(300);
     const phases = new Set<string>();
     const oom = await poll("the Manager to report OOMKilled", async () => {
       const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
       phases.add(s.phase);
-      return s.pods[0]?.lastState?.reason === "OOMKilled" ? s : undefined;
-    }, 120_000, 500);
-    log(`after the OOM kill: phase ${oom.phase}, phases seen ${[...phases].join(",")}, lastState ${JSON.stringify(oom.pods[0]!.lastState)}`);
-    expect(oom.pods[0]!.lastState).toMatchObject({ status: "terminated", reason: "OOMKilled", exitCode: 137 });
-    expect(oom.pods[0]!.restartCount).toBeGreaterThan(restarts);
-    const back = await poll("running after the OOM kill", async () => {
+      return s.pods.find((p) => p.lastState?.reason === "OOMKilled") ? s : undefined;
+    }, 600_000, 500);
+    const killed = oom.pods.find((p) => p.lastState?.reason === "OOMKilled")!;
+    log(`after the OOM kill: phase ${oom.phase}, lastState ${JSON.stringify(killed.lastState)}, restarts ${killed.restartCount}`);
+    expect(killed.lastState).toMatchObject({ status: "terminated", reason: "OOMKilled", exitCode: 137 });
+    expect(killed.restartCount).toBeGreaterThanOrEqual(1);
+    // The kubelet's memory limit on that container, read from the pod the Manager made.
+    const pod = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods/${killed.name}`)).body;
+    expect(pod.spec.containers.find((c: any) => c.name === "gateway").resources.limits.memory).toBe("256Mi");
+    // It keeps being killed on every start: CrashLoopBackOff, which the Manager reports as an error.
+    const failed = await poll("the Manager to report the crash loop as an error", async () => {
       const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
       phases.add(s.phase);
-      if (s.phase === "running") return s;
-      return undefined;
+      return s.phase === "error" ? s : undefined;
+    }, 600_000, 1000);
+    log(`error: ${failed.message}; phases seen ${[...phases].join(" -> ")}`);
+    // Recovery: the same POST without the override restores the default resources.
+    const restored = await api("POST", "/api/instances", { userId: USER });
+    expect(restored.statusCode, restored.body).toBeLessThan(300);
+    const back = await poll("running after the OOM kills", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      return s.phase === "running" ? s : undefined;
     }, 600_000, 1000);
     expect(back.ready).toBe(true);
-    expect(back.pods[0]!.lastState?.reason).toBe("OOMKilled");
-    // Same pod, restarted container, data intact.
+    // Same claim, data intact (written before the containerd restart above), and the RPC answers.
     expect(kubectlExec(["cat", `${STATE_DIR}/survival.txt`]).trim()).toMatch(/^survives-\d+$/);
     const rpc = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
     expect(rpc.statusCode).toBe(200);
-  }, 900_000);
+  }, 1_800_000);
 });
