@@ -28,6 +28,33 @@ describe("deploy/gateway/package-lock.json", () => {
     expect(unbundled(committed)).not.toEqual(unbundled(gatewayLockfile(bumped, pkg)));
   });
 
+  it("resolves every required peer dependency inside itself (npm runs with legacy-peer-deps and installs no peers)", () => {
+    // A peer the repo root happens to hoist for another workspace is missing in the image unless
+    // deploy/gateway/package.json names it: @openclaw/proxyline needs undici (openclaw's CLI
+    // failed in the image build with "Cannot find package 'undici'").
+    const packages = committed.packages;
+    const find = (from: string, dep: string): string | undefined => {
+      let dir = from;
+      for (;;) {
+        const candidate = `${dir ? `${dir}/` : ""}node_modules/${dep}`;
+        if (packages[candidate]) return candidate;
+        if (!dir) return undefined;
+        const i = dir.lastIndexOf("node_modules/");
+        dir = i <= 0 ? "" : dir.slice(0, i - 1);
+      }
+    };
+    const missing: string[] = [];
+    for (const [path, e] of Object.entries(packages)) {
+      const peers = (e as { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> });
+      for (const dep of Object.keys(peers.peerDependencies ?? {})) {
+        if (peers.peerDependenciesMeta?.[dep]?.optional || find(path, dep)) continue;
+        missing.push(`${path} -> ${dep}`);
+      }
+    }
+    // baileys' sharp peer is absent from the root install too (the tests run without it).
+    expect(missing).toEqual(["node_modules/@openclaw/whatsapp/node_modules/baileys -> sharp"]);
+  });
+
   it("is what Dockerfile.gke installs, with npm ci", () => {
     expect(dockerfile).toContain("COPY deploy/gateway/package.json deploy/gateway/package-lock.json ./");
     expect(dockerfile).toMatch(/RUN npm ci --omit=dev /);

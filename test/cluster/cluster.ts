@@ -375,6 +375,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`,
       `--client-ca-file=${pki.caCert}`,
+      // kubectl logs/exec/port-forward on the real node: the API server dials its kubelet at the
+      // node's InternalIP (its hostname resolves nowhere) with the admin client certificate.
+      "--kubelet-preferred-address-types=InternalIP,Hostname,InternalDNS,ExternalDNS,ExternalIP",
+      `--kubelet-client-certificate=${pki.clients.admin.cert}`,
+      `--kubelet-client-key=${pki.clients.admin.key}`,
       "--authorization-mode=Node,RBAC",
       "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,NodeRestriction,LimitRanger,ResourceQuota,DefaultTolerationSeconds,DefaultStorageClass,PodSecurity",
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",

@@ -11,12 +11,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import "../../../test/setup/cluster.global.ts";
-import type { InstanceStatus } from "@clawbox/shared";
+import { instanceNames, type InstanceStatus } from "@clawbox/shared";
+import { kubectl } from "../../../test/cluster/cluster.ts";
 import type { ImageRecord } from "../../../test/images/cache.ts";
 import { REAL_NODE_NAME, realNodePlacement, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
 import { POD_UID, startRealPodEnv, type RealPodEnv } from "./real-node-env.ts";
 import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
-import { AGENT_PORT, NOVNC_PORT } from "../src/k8s/builders/pod-layout.ts";
+import { AGENT_PORT, NOVNC_PORT, STATE_DIR } from "../src/k8s/builders/pod-layout.ts";
 import { API_KEY, NAMESPACE, PLATFORM_NAMESPACE, poll, type RunningManager } from "./harness.ts";
 import type { KubeClient } from "../src/services/k8s-client.ts";
 
@@ -94,6 +95,11 @@ async function probe(name: string, namespace: string, labels: Record<string, str
   const dir = readdirSync(logs).find((d) => d.startsWith(`${namespace}_${name}_`));
   const output = dir ? readFileSync(join(logs, dir, "probe", "0.log"), "utf8") : "(no log)";
   return { phase, output };
+}
+
+/** `kubectl exec` into the instance's gateway container (the real binary, as the cluster admin). */
+function kubectlExec(command: string[]): string {
+  return kubectl(inject("kubeconfig"), ["exec", "-n", NAMESPACE, `deploy/${instanceNames(USER).deployment}`, "-c", "gateway", "--", ...command]);
 }
 
 async function api(method: "GET" | "POST" | "DELETE", url: string, payload?: object) {
@@ -181,12 +187,15 @@ describe("a real pod on the real node", () => {
     expect(impostor.phase, impostor.output).toBe("Succeeded");
   }, 300_000);
 
-  it("a node-level containerd restart keeps the instance: same container, its data, and a working RPC", async () => {
+  it("a node-level containerd restart loses no instance data: a file written in the state volume through kubectl exec is still there, same container, instance running again", async () => {
     const gatewayContainer = async () => {
       const pods = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=openclaw.ai%2Fuser%3D${USER}`)).body.items;
       return pods[0].status.containerStatuses.find((c: any) => c.name === "gateway");
     };
     const before = await gatewayContainer();
+    // Written by the pod itself (uid 1000) into its PVC, through the API server -> kubelet -> containerd exec path.
+    const marker = `survives-${Date.now()}`;
+    kubectlExec(["sh", "-c", `echo ${marker} > ${STATE_DIR}/survival.txt`]);
     // The instance's state volume on the node's disk (provisionVolume): the gateway's own config is there.
     const state = join(inject("clusterDataDir"), "real-pv", USER, "openclaw.json");
     const config = readFileSync(state, "utf8");
@@ -194,6 +203,15 @@ describe("a real pod on the real node", () => {
     const id = before.containerID.slice("containerd://".length);
     expect(node.ctr(["tasks", "ls"]).split("\n").find((l) => l.startsWith(id))).toMatch(/RUNNING/);
     expect(readFileSync(state, "utf8")).toBe(config);
+    // exec needs the restarted containerd (kubelet's CRI connection comes back on its own).
+    const readBack = await poll("kubectl exec after the containerd restart", async () => {
+      try {
+        return kubectlExec(["cat", `${STATE_DIR}/survival.txt`]);
+      } catch {
+        return undefined;
+      }
+    }, 120_000, 2000);
+    expect(readBack.trim()).toBe(marker);
     const rpc = await poll("status RPC after the containerd restart", async () => {
       const r = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
       return r.statusCode === 200 ? r : undefined;
@@ -206,5 +224,49 @@ describe("a real pod on the real node", () => {
     }, 60_000, 1000);
     expect(after.containerID).toBe(before.containerID);
     expect(after.restartCount).toBe(before.restartCount);
+    const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+    expect(s.phase).toBe("running");
   }, 300_000);
+
+  it("a gateway over its memory limit is OOM-killed by the kernel: the Manager reports OOMKilled (then error), and the instance recovers to running with its data", async () => {
+    const before = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+    expect(before.phase).toBe("running");
+    // The Manager's resources override (a POST for an existing user updates it): a 256Mi limit, far
+    // below what the gateway needs to start (it idles at ~0.8-1.0 GB). The new pod's gateway
+    // process outgrows its memory cgroup and the kernel's OOM killer ends it; kubelet restarts it.
+    const small = await api("POST", "/api/instances", { userId: USER, resources: { requests: { memory: "192Mi" }, limits: { memory: "256Mi" } } });
+    expect(small.statusCode, small.body).toBeLessThan(300);
+    const phases = new Set<string>();
+    const oom = await poll("the Manager to report OOMKilled", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      phases.add(s.phase);
+      return s.pods.find((p) => p.lastState?.reason === "OOMKilled") ? s : undefined;
+    }, 600_000, 500);
+    const killed = oom.pods.find((p) => p.lastState?.reason === "OOMKilled")!;
+    log(`after the OOM kill: phase ${oom.phase}, lastState ${JSON.stringify(killed.lastState)}, restarts ${killed.restartCount}`);
+    expect(killed.lastState).toMatchObject({ status: "terminated", reason: "OOMKilled", exitCode: 137 });
+    expect(killed.restartCount).toBeGreaterThanOrEqual(1);
+    // The kubelet's memory limit on that container, read from the pod the Manager made.
+    const pod = (await admin.request<any>("get", "GET", `/api/v1/namespaces/${NAMESPACE}/pods/${killed.name}`)).body;
+    expect(pod.spec.containers.find((c: any) => c.name === "gateway").resources.limits.memory).toBe("256Mi");
+    // It keeps being killed on every start: CrashLoopBackOff, which the Manager reports as an error.
+    const failed = await poll("the Manager to report the crash loop as an error", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      phases.add(s.phase);
+      return s.phase === "error" ? s : undefined;
+    }, 600_000, 1000);
+    log(`error: ${failed.message}; phases seen ${[...phases].join(" -> ")}`);
+    // Recovery: the same POST without the override restores the default resources.
+    const restored = await api("POST", "/api/instances", { userId: USER });
+    expect(restored.statusCode, restored.body).toBeLessThan(300);
+    const back = await poll("running after the OOM kills", async () => {
+      const s = (await api("GET", `/api/instances/${USER}`)).json() as InstanceStatus;
+      return s.phase === "running" ? s : undefined;
+    }, 600_000, 1000);
+    expect(back.ready).toBe(true);
+    // Same claim, data intact (written before the containerd restart above), and the RPC answers.
+    expect(kubectlExec(["cat", `${STATE_DIR}/survival.txt`]).trim()).toMatch(/^survives-\d+$/);
+    const rpc = await api("POST", `/api/instances/${USER}/rpc`, { method: "status" });
+    expect(rpc.statusCode).toBe(200);
+  }, 1_800_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type EventLike, instanceStatus, type PodLike } from "./status.ts";
+import { trimPod } from "../runtime/kubernetes/cache.ts";
 
 const deployment = { metadata: { name: "alice-openclaw", creationTimestamp: "2026-02-13T05:29:49Z" } };
 const cond = (scheduled: boolean, ready: boolean, initialized = scheduled) => [
@@ -72,6 +73,30 @@ describe("instanceStatus", () => {
     expect(s!.ready).toBe(false);
     expect(s!.message).toBe(`${reason}: back-off 5m0s restarting failed container`);
     expect(s!.pods[0]!.restartCount).toBe(3);
+  });
+
+  it("reports how the gateway's previous run ended (an OOM kill), through the watch cache's trimmed pod", () => {
+    const raw = {
+      metadata: { name: "alice-openclaw-abc", creationTimestamp: "2026-02-13T05:29:50Z", labels: { "openclaw.ai/user": "alice" } },
+      status: {
+        phase: "Running",
+        conditions: cond(true, false),
+        containerStatuses: [
+          {
+            name: "gateway",
+            restartCount: 1,
+            state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s restarting failed container=gateway" } },
+            lastState: { terminated: { reason: "OOMKilled", exitCode: 137, startedAt: "2026-02-13T05:30:00Z", finishedAt: "2026-02-13T05:30:09Z", containerID: "containerd://x" } },
+          },
+          { name: "agent", restartCount: 0, state: { running: { startedAt: "2026-02-13T05:30:00Z" } }, lastState: {} },
+        ],
+      },
+    };
+    const s = status([trimPod(raw)!])!;
+    expect(s.phase).toBe("error");
+    expect(s.pods[0]!.lastState).toEqual({ status: "terminated", reason: "OOMKilled", exitCode: 137, startedAt: "2026-02-13T05:30:00Z", finishedAt: "2026-02-13T05:30:09Z" });
+    // No previous run, no lastState.
+    expect(status([pod({ phase: "Running", conditions: cond(true, true), containerStatuses: [{ name: "gateway", state: { running: {} }, restartCount: 0 }] })])!.pods[0]).not.toHaveProperty("lastState");
   });
 
   it("fails fast when the agent sidecar crash-loops too", () => {

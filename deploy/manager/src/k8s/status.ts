@@ -28,6 +28,8 @@ export interface ContainerStatusLike {
     waiting?: { reason?: string; message?: string };
     terminated?: { reason?: string; message?: string; exitCode?: number; startedAt?: string; finishedAt?: string };
   };
+  /** How the previous run ended (kubelet keeps the last one): e.g. terminated, OOMKilled, exit 137. */
+  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number; startedAt?: string; finishedAt?: string } };
 }
 
 export interface DeploymentLike {
@@ -111,6 +113,8 @@ export function summarizePod(pod: PodLike): PodStatusSummary {
     ready: condition(pod, "Ready"),
     restartCount: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
     state: containerState(main),
+    // The gateway's previous run after a restart (OOMKilled, Error), as the local runtime reports it.
+    ...(main?.lastState?.terminated ? { lastState: containerState({ name: main.name, state: { terminated: main.lastState.terminated } }) } : {}),
     conditions: {
       scheduled: condition(pod, "PodScheduled"),
       initialized: condition(pod, "Initialized"),

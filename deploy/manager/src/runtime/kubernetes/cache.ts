@@ -31,8 +31,16 @@ function meta(m: any): Meta {
 }
 
 const conditions = (cs: any[] | undefined) => cs?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
+const terminated = (t: any) => ({ reason: t.reason, message: t.message, exitCode: t.exitCode, startedAt: t.startedAt, finishedAt: t.finishedAt });
 const containers = (cs: any[] | undefined) =>
-  cs?.map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, state: c.state }));
+  cs?.map((c) => ({
+    name: c.name,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    state: c.state,
+    // Only a terminated previous run is reported (OOMKilled, Error); kubelet's other lastState is empty.
+    ...(c.lastState?.terminated ? { lastState: { terminated: terminated(c.lastState.terminated) } } : {}),
+  }));
 
 export function trimPod(raw: any): CachedPod | null {
   if (!raw?.metadata?.labels?.[USER_LABEL]) return null;
