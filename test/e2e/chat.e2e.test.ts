@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
-import { freePortBase } from "../support/free-port-base.ts";
+import { freePortBase } from "../support/ports.ts";
 import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
 
 const signUp = (email: string) => signUpIn(page, platform.appUrl, email, password);

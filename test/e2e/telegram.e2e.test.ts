@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { start as startTelegramStandin } from "../standins/telegram-standin.ts";
-import { freePortBase } from "../support/free-port-base.ts";
+import { freePortBase } from "../support/ports.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { createAssistant, signUp } from "./support/flows.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";

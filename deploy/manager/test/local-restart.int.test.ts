@@ -13,7 +13,7 @@ import { loadConfig } from "../src/config.ts";
 import { ManagerMetrics } from "../src/metrics.ts";
 import { LocalRuntime } from "../src/runtime/local/index.ts";
 import { buildServer } from "../src/server.ts";
-import { freePortBase } from "../../../test/support/free-port-base.ts";
+import { freePortBase } from "../../../test/support/ports.ts";
 import { poll } from "./harness.ts";
 
 const API_KEY = "test-manager-key-local-restart";

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type InstanceStatus, type InstanceView, type Logger, notFound, signVncTicket } from "@clawbox/shared";
+import { badRequest, HttpError, type InstanceStatus, type InstanceView, type Logger, notFound, signVncTicket } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import type { InstanceRow } from "../db/schema.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -10,7 +10,7 @@ import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts"
 import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
 import type { VncTicketView } from "./dto/instances.dto.ts";
 import { InstancesRepository } from "./instances.repository.ts";
-import { isUserRpcAllowed } from "./rpc-allowlist.ts";
+import { isUserRpcAllowed, USER_RPC_TIMEOUT_MAX_MS } from "./rpc-allowlist.ts";
 
 const VNC_TICKET_TTL_SECONDS = 60;
 
@@ -145,6 +145,9 @@ export class InstancesService {
         field: "method",
         rule: "allowlist",
       });
+    }
+    if (timeoutMs !== undefined && timeoutMs > USER_RPC_TIMEOUT_MAX_MS) {
+      throw badRequest("timeoutMs", "maximum", `timeoutMs must be at most ${USER_RPC_TIMEOUT_MAX_MS}`);
     }
     return this.passThrough(ownerId, id, {
       method: "POST",

@@ -3,6 +3,8 @@
 // The instance, pairing, model and chat shapes are the shared contract's (TypeBox), imported as
 // types only so nothing of TypeBox reaches the bundle.
 export type {
+  ChannelStatus as TelegramStatus,
+  ChannelStatus as WhatsAppStatus,
   ChatErrorCode,
   ChatHistory,
   ChatMessage,
@@ -13,6 +15,8 @@ export type {
   ModelSettings,
   ModelView,
   PairingRequest,
+  WhatsappQrResult as WhatsAppQr,
+  WhatsappWaitResult as WhatsAppWait,
 } from "@clawbox/shared";
 
 export interface User {
@@ -41,27 +45,6 @@ export interface Subscription {
   source: string | null;
   /** false when the server runs without subscriptions: the paywall is skipped. */
   required: boolean;
-}
-
-export interface TelegramStatus {
-  configured: boolean;
-  running: boolean;
-  [extra: string]: unknown;
-}
-
-export interface WhatsAppQr {
-  qrDataUrl?: string;
-  message?: string;
-}
-
-export interface WhatsAppWait {
-  connected: boolean;
-  message?: string;
-}
-
-export interface WhatsAppStatus {
-  connected: boolean;
-  [extra: string]: unknown;
 }
 
 export interface VncTicket {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { createLogger, type ChatStreamEvent, SseParser } from "@clawbox/shared";
 import { start as startModel, STANDIN_REPLY_PREFIX } from "../../../../test/standins/model-standin.ts";
-import { freePortBase } from "../../../../test/support/free-port-base.ts";
+import { freePortBase } from "../../../../test/support/ports.ts";
 import { loadConfig } from "../config.ts";
 import { ManagerMetrics } from "../metrics.ts";
 import { LocalRuntime } from "../runtime/local/index.ts";

@@ -15,7 +15,7 @@ import { loadConfig } from "../config.ts";
 import { ManagerMetrics } from "../metrics.ts";
 import { LocalRuntime } from "../runtime/local/index.ts";
 import { buildServer } from "../server.ts";
-import { freePortBase } from "../../../../test/support/free-port-base.ts";
+import { freePortBase } from "../../../../test/support/ports.ts";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 const DATA_DIR = join(REPO, ".data", "test-telegram");
