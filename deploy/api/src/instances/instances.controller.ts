@@ -1,6 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from "@nestjs/common";
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
 import {
+  type InstanceDeleted,
+  InstanceDeletedSchema,
+  type InstanceDeleteQuery,
+  InstanceDeleteQuerySchema,
   type InstanceView,
   InstanceViewSchema,
   type PairingApprove,
@@ -13,6 +17,8 @@ import {
   TelegramSetupSchema,
   type TelegramStatusQuery,
   TelegramStatusQuerySchema,
+  type VncTicket,
+  VncTicketSchema,
   type WhatsappQr,
   WhatsappQrSchema,
   type WhatsappWait,
@@ -20,7 +26,7 @@ import {
 } from "@clawbox/shared";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
-import { CreateInstanceDto, DeleteInstanceQuery, VncTicketView } from "./dto/instances.dto.ts";
+import { CreateInstanceDto } from "./dto/instances.dto.ts";
 import { InstancesService } from "./instances.service.ts";
 import { ApiContractBody, ApiContractQuery, ContractPipe, openApiSchema } from "../common/contract.pipe.ts";
 
@@ -53,8 +59,10 @@ export class InstancesController {
   }
 
   @Delete(":id")
-  delete(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query() q: DeleteInstanceQuery) {
-    return this.instances.delete(user.id, id, q.preservePvc ?? true);
+  @ApiContractQuery(InstanceDeleteQuerySchema)
+  @ApiOkResponse({ schema: openApiSchema(InstanceDeletedSchema) })
+  delete(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query(new ContractPipe(InstanceDeleteQuerySchema, "query")) q: InstanceDeleteQuery): Promise<InstanceDeleted> {
+    return this.instances.delete(user.id, id, q.preservePvc !== "false");
   }
 
   @Post(":id/restart")
@@ -126,8 +134,8 @@ export class InstancesController {
 
   @Post(":id/vnc/ticket")
   @HttpCode(200)
-  @ApiOkResponse({ type: VncTicketView })
-  vncTicket(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<VncTicketView> {
+  @ApiOkResponse({ schema: openApiSchema(VncTicketSchema) })
+  vncTicket(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<VncTicket> {
     return this.instances.vncTicket(user.id, id);
   }
 }

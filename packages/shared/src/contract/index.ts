@@ -4,6 +4,7 @@
  * directly, the App API validates with `parseContract` and documents them in OpenAPI, and the
  * app imports the types.
  */
+export * from "./account.ts";
 export * from "./channels.ts";
 export * from "./error.ts";
 export * from "./gateway.ts";
