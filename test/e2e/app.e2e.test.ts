@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
 
 const ACCESS_TTL_SECONDS = 20; // App API knob (ACCESS_TOKEN_TTL_SECONDS): tokens expire during the test
@@ -54,10 +54,7 @@ beforeAll(async () => {
     AUTH_RATE_LIMIT_PER_MINUTE: "600",
   });
   browser = await launchChromium();
-  const context = await newPhoneContext(browser, "en-US");
-  page = await context.newPage();
-  page.on("dialog", (d) => void d.accept()); // confirm() before deletes
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page = await phonePage(browser, pageErrors);
 });
 
 afterAll(async () => {

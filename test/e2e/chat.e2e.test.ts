@@ -8,7 +8,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
-import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
 import { freePortBase } from "../support/ports.ts";
 import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
@@ -65,10 +65,7 @@ beforeAll(async () => {
     OPENROUTER_MANAGEMENT_KEY: "",
   });
   browser = await launchChromium();
-  const context = await newPhoneContext(browser, "en-US");
-  page = await context.newPage();
-  page.on("dialog", (d) => void d.accept()); // confirm() before deletes
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page = await phonePage(browser, pageErrors);
 });
 
 afterAll(async () => {

@@ -3,18 +3,14 @@
  * deploy/scripts/gke-entrypoint.sh, with their agents, Xvfb, x11vnc and websockify).
  * Two instances are shared by the whole file: they take 15-60 s to start on this machine.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { FastifyInstance } from "fastify";
 import { createLogger, deriveInstanceToken, GatewayClient, GatewayError, signVncTicket, type InstanceStatus } from "@clawbox/shared";
-import { loadConfig } from "../config.ts";
-import { ManagerMetrics } from "../metrics.ts";
 import { LocalRuntime } from "../runtime/local/index.ts";
-import { buildServer } from "../server.ts";
-import { freePortBase } from "../../../../test/support/ports.ts";
+import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 // A fixed data dir keeps the one-time WhatsApp seed between runs; instances are purged at the end.
@@ -74,33 +70,19 @@ function firstWsMessage(url: string): Promise<{ data?: Buffer; status?: number; 
   });
 }
 
-let portBase = 0;
+let manager: LocalManager;
 
 beforeAll(async () => {
-  portBase = await freePortBase();
-  const config = loadConfig({
-    OPENCLAW_MANAGER_API_KEY: API_KEY,
-    CLAWBOX_DATA_DIR: DATA_DIR,
-    LOCAL_PORT_BASE: String(portBase),
-    LOCAL_STOP_GRACE_MS: "15000",
-  });
-  const logger = createLogger("gateway-int", { level: "warn" });
-  runtime = new LocalRuntime({ config, logger });
-  await runtime.start();
-  // Leftovers of an interrupted earlier run.
-  for (const u of [A, B]) await runtime.delete(u, { preservePvc: false });
-  app = await buildServer({ config, runtime, logger, metrics: new ManagerMetrics() });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  // Two instances at once, with their live browser view.
+  manager = await startLocalManager({ apiKey: API_KEY, users: [A, B], dataDir: DATA_DIR, blocks: 2, env: { CLAWBOX_DESKTOP: "auto" }, listen: true });
+  ({ app, runtime, url: base } = manager);
   for (const u of [A, B]) expect((await api("POST", "/api/instances", { userId: u })).status).toBe(201);
   // Starts go through the runtime's start queue one at a time on 2 cores: B cold-starts after A.
   await Promise.all([waitPhase(A, ["running"], 560_000), waitPhase(B, ["running"], 560_000)]);
 });
 
 afterAll(async () => {
-  await app?.close();
-  for (const u of [A, B]) await runtime?.delete(u, { preservePvc: false });
-  await runtime?.stop();
+  await manager?.close();
 });
 
 describe("rpc through the Manager", () => {
@@ -256,8 +238,7 @@ describe("browser view", () => {
 describe("manager restart", () => {
   it("a restarted Manager re-adopts the live instances (same processes, same phase)", async () => {
     const before = runtime.processes(A)!;
-    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, CLAWBOX_DATA_DIR: DATA_DIR, LOCAL_PORT_BASE: String(portBase) });
-    const restarted = new LocalRuntime({ config, logger: createLogger("gateway-int-restart", { level: "warn" }) });
+    const restarted = new LocalRuntime({ config: manager.config, logger: createLogger("gateway-int-restart", { level: "warn" }) });
     await restarted.start();
     try {
       const after = restarted.processes(A)!;
