@@ -10,9 +10,11 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 
 const ACCESS_TTL_SECONDS = 20; // App API knob (ACCESS_TOKEN_TTL_SECONDS): tokens expire during the test
-const PORTS = { app: 28080, api: 28040, manager: 28030, instances: 28200 };
+// Free right now: other checkouts may run this same test at once.
+const PORTS = { app: await freePort(), api: await freePort(), manager: await freePort(), instances: await freePortBase(1) };
 const email = `e2e-${Date.now()}@example.com`;
 const password = "correct horse battery";
 const TELEGRAM_TOKEN = "123456789:AAHk9-abcdefghijklmnopqrstuvwxyz12345";

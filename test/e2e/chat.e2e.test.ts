@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
-import { freePortBase } from "../support/ports.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
 
 const signUp = (email: string) => signUpIn(page, platform.appUrl, email, password);
 const createAssistant = () => createAssistantIn(page);
 
-// Apart from app.e2e's ports and outside freePortBase's range (21000-31000), where the instances go.
-const PORTS = { app: 31580, api: 31540, manager: 31530 };
+// Free right now (the kernel picks them): other checkouts may run this same test at once.
+const PORTS = { app: await freePort(), api: await freePort(), manager: await freePort() };
 const USER_KEY = `sk-standin-${Date.now().toString(36)}`;
 const STANDIN_MODEL = "standin/echo-1";
 const password = "correct horse battery";
