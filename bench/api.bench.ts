@@ -6,14 +6,15 @@
 //     every POLL_MS with jitter: an open-loop load of ~100 req/s); each user owns one instance, so
 //     every request is JWT check + DB query + one Manager status call. Target p99 < 30 ms.
 //     Also saturation: the same 100 users in a closed loop with no think time (capacity).
-//     The Manager is the Manager STAND-IN (test/standins/manager-standin.ts, in-memory status),
-//     so the figures are the App API's own cost. The API runs as its own process (dist/main.js).
+//     The Manager is the real one (kubernetes runtime, in this process) on a test cluster
+//     (test/cluster, kwok nodes), answering status from its watch cache, so the figures are the
+//     App API's cost plus one cached Manager read. The API runs as its own process (dist/main.js).
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import * as managerStandin from "../test/standins/manager-standin.ts";
+import { startCluster } from "../test/cluster/cluster.ts";
+import { API_KEY, listen, startManager } from "../deploy/manager/test/harness.ts";
 import startPostgres from "../test/setup/postgres.global.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -34,9 +35,12 @@ const pct = (xs: number[], p: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Each scenario's 100 users get instances on this one cluster and Manager.
+const cluster = await startCluster({ nodes: 3, log: () => undefined });
+const manager = await startManager(cluster.kubeconfig);
+const managerUrl = await listen(manager);
+
 async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefined) {
-  const managerApiKey = randomBytes(16).toString("hex");
-  const manager = await managerStandin.start({ apiKey: managerApiKey, phaseMs: 0 });
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-api-bench-"));
   const port = 29400 + Math.floor(Math.random() * 500);
   const child = spawn(process.execPath, [join(ROOT, "deploy/api/dist/main.js")], {
@@ -50,8 +54,8 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
       PGLITE_DIR: "memory://",
       DATABASE_URL: databaseUrl ?? "",
       MIGRATE_ON_START: "true",
-      MANAGER_URL: manager.url,
-      MANAGER_API_KEY: managerApiKey,
+      MANAGER_URL: managerUrl,
+      MANAGER_API_KEY: API_KEY,
       REVENUECAT_API_KEY: "",
       OPENROUTER_MANAGEMENT_KEY: "",
       AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
@@ -116,7 +120,7 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
         }
       }),
     );
-    console.log(`api.${db}.instances_list_p50_ms ${pct(polled, 50)} (${USERS} signed-in users polling every ${POLL_MS} ms, ${polled.length} requests, Manager stand-in)`);
+    console.log(`api.${db}.instances_list_p50_ms ${pct(polled, 50)} (${USERS} signed-in users polling every ${POLL_MS} ms, ${polled.length} requests, real Manager on the test cluster)`);
     console.log(`api.${db}.instances_list_p99_ms ${pct(polled, 99)} (target < 30)`);
 
     // b) Saturation: the same users with no think time.
@@ -137,7 +141,6 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
   } finally {
     child.kill("SIGTERM");
     if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
-    await manager.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -154,5 +157,7 @@ try {
   results.postgres = await scenario("postgres", pgUrl);
 } finally {
   await stopPg?.();
+  await manager.close();
+  await cluster.stop();
 }
-console.log(JSON.stringify({ bench: "api", hashing, users: USERS, poll_ms: POLL_MS, manager: "stand-in", load_avg_1m: Math.round(loadavg()[0]! * 10) / 10, ...results }));
+console.log(JSON.stringify({ bench: "api", hashing, users: USERS, poll_ms: POLL_MS, manager: "real (kubernetes runtime, test cluster)", load_avg_1m: Math.round(loadavg()[0]! * 10) / 10, ...results }));

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deriveInstanceToken, GatewayClient, SseParser } from "@clawbox/shared";
 import { start as startModel } from "../test/standins/model-standin.ts";
-import { freePortBase } from "../test/support/free-port-base.ts";
+import { freePortBase } from "../test/support/ports.ts";
 import { startPlatformProcess } from "../test/e2e/support/platform.ts";
 
 const N = Number(process.env.BENCH_CHAT_N ?? 15);

@@ -7,10 +7,10 @@
 //   Manager RSS with N instances cached                             (target < 200 MB)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../test/cluster/cluster.ts";
+import { freePort } from "../test/support/ports.ts";
 import { adminClient, counterSum, ensureWaitForConsumerClass, managerServiceAccount, NAMESPACE, provisionVolume, TOKEN_SECRET, WAIT_FOR_CONSUMER_CLASS } from "../deploy/manager/test/harness.ts";
 
 const arg = (name: string, fallback: number) => {
@@ -25,15 +25,6 @@ const log = (line: string) => console.log(line);
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {

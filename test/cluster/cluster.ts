@@ -4,13 +4,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureBinaries, ensureTools, type Log } from "./build.ts";
 import { binaryPath, CLUSTER_DIR, toolPath, type GoBinary } from "./paths.ts";
 import { clientCertKubeconfig, createPki, type Pki } from "./pki.ts";
+import { freePort } from "../support/ports.ts";
 
 export const SERVICE_CIDR = "10.96.0.0/16";
 /**
@@ -57,19 +57,6 @@ export interface Cluster extends ClusterState {
 }
 
 const defaultLog: Log = (line) => process.stderr.write(`[cluster] ${line}\n`);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -8,11 +8,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 
 const ACCESS_TTL_SECONDS = 20; // App API knob (ACCESS_TOKEN_TTL_SECONDS): tokens expire during the test
-const PORTS = { app: 28080, api: 28040, manager: 28030, instances: 28200 };
+// Free right now: other checkouts may run this same test at once.
+const PORTS = { app: await freePort(), api: await freePort(), manager: await freePort(), instances: await freePortBase(1) };
 const email = `e2e-${Date.now()}@example.com`;
 const password = "correct horse battery";
 const TELEGRAM_TOKEN = "123456789:AAHk9-abcdefghijklmnopqrstuvwxyz12345";
@@ -54,10 +56,7 @@ beforeAll(async () => {
     AUTH_RATE_LIMIT_PER_MINUTE: "600",
   });
   browser = await launchChromium();
-  const context = await newPhoneContext(browser, "en-US");
-  page = await context.newPage();
-  page.on("dialog", (d) => void d.accept()); // confirm() before deletes
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page = await phonePage(browser, pageErrors);
 });
 
 afterAll(async () => {

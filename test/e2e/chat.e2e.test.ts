@@ -8,16 +8,16 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
-import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
+import { launchChromium, phonePage, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, stopAndKeepLogs, type StartedPlatform } from "./support/platform.ts";
-import { freePortBase } from "../support/free-port-base.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 import { createAssistant as createAssistantIn, signUp as signUpIn } from "./support/flows.ts";
 
 const signUp = (email: string) => signUpIn(page, platform.appUrl, email, password);
 const createAssistant = () => createAssistantIn(page);
 
-// Apart from app.e2e's ports and outside freePortBase's range (21000-31000), where the instances go.
-const PORTS = { app: 31580, api: 31540, manager: 31530 };
+// Free right now (the kernel picks them): other checkouts may run this same test at once.
+const PORTS = { app: await freePort(), api: await freePort(), manager: await freePort() };
 const USER_KEY = `sk-standin-${Date.now().toString(36)}`;
 const STANDIN_MODEL = "standin/echo-1";
 const password = "correct horse battery";
@@ -65,10 +65,7 @@ beforeAll(async () => {
     OPENROUTER_MANAGEMENT_KEY: "",
   });
   browser = await launchChromium();
-  const context = await newPhoneContext(browser, "en-US");
-  page = await context.newPage();
-  page.on("dialog", (d) => void d.accept()); // confirm() before deletes
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page = await phonePage(browser, pageErrors);
 });
 
 afterAll(async () => {

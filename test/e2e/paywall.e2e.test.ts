@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startRevenueCat } from "../standins/revenuecat-standin.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
 
@@ -20,10 +21,11 @@ const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
 beforeAll(async () => {
   revenuecat = await startRevenueCat({ apiKey: RC_KEY });
   platform = await startPlatformProcess({
-    CLAWBOX_APP_PORT: "28180",
-    CLAWBOX_API_PORT: "28140",
-    CLAWBOX_MANAGER_PORT: "28130",
-    LOCAL_PORT_BASE: "28600",
+    // Free right now: other checkouts may run this same test at once.
+    CLAWBOX_APP_PORT: String(await freePort()),
+    CLAWBOX_API_PORT: String(await freePort()),
+    CLAWBOX_MANAGER_PORT: String(await freePort()),
+    LOCAL_PORT_BASE: String(await freePortBase(1)),
     REVENUECAT_API_KEY: RC_KEY,
     REVENUECAT_API_URL: revenuecat.url,
     ENTITLEMENT_CACHE_SECONDS: "0",

@@ -10,13 +10,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
 import { start as startTelegramStandin } from "../standins/telegram-standin.ts";
-import { freePortBase } from "../support/free-port-base.ts";
+import { freePort, freePortBase } from "../support/ports.ts";
 import { launchChromium, newPhoneContext, screenshotBoth } from "./support/browser.ts";
 import { createAssistant, signUp } from "./support/flows.ts";
 import { startPlatformProcess, type StartedPlatform } from "./support/platform.ts";
 
-// Apart from the other e2e files' ports and outside freePortBase's range (21000-31000).
-const PORTS = { app: 31680, api: 31640, manager: 31630 };
+// Free right now (the kernel picks them): other checkouts may run this same test at once.
+const PORTS = { app: await freePort(), api: await freePort(), manager: await freePort() };
 const MODEL_KEY = `sk-standin-tg-${Date.now().toString(36)}`;
 const BOT_TOKEN = "7712345678:AAH-standin-bot-token-for-the-e2e-test_x";
 const ALICE = { fromId: 5511223344, firstName: "Alice", lastName: "Liddell", username: "alice_wonder" };

@@ -10,7 +10,7 @@ import { loadConfig } from "../../deploy/manager/src/config.ts";
 import { ManagerMetrics } from "../../deploy/manager/src/metrics.ts";
 import { createRuntime } from "../../deploy/manager/src/runtime/index.ts";
 import { buildServer } from "../../deploy/manager/src/server.ts";
-import { freePortBase } from "../support/free-port-base.ts";
+import { freePortBase } from "../support/ports.ts";
 import { ensureSchemathesis, runSchemathesis } from "./support/schemathesis.ts";
 
 /**

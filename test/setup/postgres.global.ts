@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../support/ports.ts";
 
 /**
  * vitest globalSetup: a throwaway real PostgreSQL 15 for the integration tests (initdb + start
@@ -17,17 +17,6 @@ declare module "vitest" {
 }
 
 const BIN = "/usr/lib/postgresql/15/bin";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** PostgreSQL refuses to run as root: run its tools as user postgres then. */
 function run(cmd: string, args: string[]): void {

@@ -1,17 +1,61 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { instanceNames } from "@clawbox/shared";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WebSocket } from "ws";
+import type {} from "../../../test/setup/cluster.global.ts";
 import { modelSettings, openrouterKeys } from "../src/db/schema.ts";
 import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
 import { DEFAULT_OPENROUTER_MODEL } from "../src/config.ts";
 import { sendWebhook } from "../../../test/standins/revenuecat-standin.ts";
+import { adminClient, API_KEY, listen, NAMESPACE, poll, provisionVolume, readObject, startManager, type RunningManager } from "../../manager/test/harness.ts";
+import { labelledFor, refuse } from "../../manager/test/refusal.ts";
+import type { KubeClient } from "../../manager/src/k8s/client.ts";
 import { client, createTestDatabase, secretFor, startStandins, startTestApi, type Api, type DbKind } from "./harness.ts";
 
 /**
- * App API end to end over HTTP, against real PostgreSQL and real PGlite, with stand-ins for
- * Google, Apple, RevenueCat, OpenRouter and the Manager (test/standins/*-standin.ts).
+ * App API end to end over HTTP, against real PostgreSQL and real PGlite, the REAL Manager
+ * (kubernetes runtime, deploy/manager/test/harness.ts) on the real test cluster (kwok nodes: pods
+ * run, no gateway), and stand-ins for Google, Apple, RevenueCat and OpenRouter. What needs a live
+ * gateway (RPC, Telegram, pairing, WhatsApp, the VNC socket) is real-manager.e2e.test.ts, with the
+ * local runtime. "Nothing left" is checked in the App API, the Manager and the cluster.
  */
+let manager: RunningManager;
+let managerUrl: string;
+let admin: KubeClient;
+
+beforeAll(async () => {
+  const kubeconfig = inject("kubeconfig");
+  admin = adminClient(kubeconfig);
+  manager = await startManager(kubeconfig, { CLAWBOX_RECONCILE_INTERVAL_MS: "0" });
+  managerUrl = await listen(manager);
+});
+afterAll(async () => {
+  await manager?.close();
+  admin?.close();
+});
+
+/** The Manager's status code for a user's instance (200, or 404 once it is gone). */
+const managerStatus = async (userId: string) =>
+  (await manager.app.inject({ method: "GET", url: `/api/instances/${userId}`, headers: { authorization: `Bearer ${API_KEY}` } })).statusCode;
+/** The data of a user's Secret on the cluster, decoded (null when there is none). */
+async function secretData(name: string): Promise<Record<string, string> | null> {
+  const secret = await readObject<{ data?: Record<string, string> }>(admin, `/api/v1/namespaces/${NAMESPACE}/secrets/${name}`);
+  if (!secret) return null;
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+/** The gateway config text the Manager wrote into the user's ConfigMap. */
+async function gatewayConfig(userId: string): Promise<string> {
+  const cm = await readObject<{ data: Record<string, string> }>(admin, `/api/v1/namespaces/${NAMESPACE}/configmaps/${instanceNames(userId).configMap}`);
+  return cm?.data["openclaw.json"] ?? "";
+}
+/** Nothing of the user in the Manager or on the cluster (deletes finish asynchronously there). */
+async function expectGoneFromManagerAndCluster(userId: string) {
+  expect(await managerStatus(userId)).toBe(404);
+  await poll(`nothing labelled for ${userId}`, async () => (await labelledFor(admin, userId)).length === 0, 60_000, 200);
+}
+const managerUserOf = (accessToken: string) => managerUserIdFor(JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString()).sub);
+
 describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let s: Awaited<ReturnType<typeof startStandins>>;
@@ -20,12 +64,16 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
   /** Every response body the tests saw, to prove no secret ever left in one. */
   const responses: string[] = [];
   const extraApis: Api[] = [];
+  /** The access token of every account that created an instance: the last test deletes them all. */
+  const owners = new Set<string>();
 
-  const http = async (...args: Parameters<ReturnType<typeof client>>) => {
+  const record = (call: ReturnType<typeof client>) => async (...args: Parameters<ReturnType<typeof client>>) => {
     const r = await call(...args);
     responses.push(r.text);
+    if (args[0] === "POST" && args[1] === "/instances" && r.status === 201) owners.add(args[2]!.token!);
     return r;
   };
+  const http = (...args: Parameters<ReturnType<typeof client>>) => record(call)(...args);
   const signup = async (name = "user") => {
     const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
     const r = await http("POST", "/auth/signup", { body: { email, password: "correct horse battery", name } });
@@ -38,23 +86,25 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
     s.revenuecat.setEntitlement(u.user.id, "pro", new Date(Date.now() + 30 * 86_400_000));
     return u;
   };
-  const waitRunning = async (token: string, id: string) => {
-    for (let i = 0; i < 100; i++) {
-      const r = await http("GET", `/instances/${id}`, { token });
-      if (r.body.phase === "running") return r.body;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    throw new Error("instance never reached running");
+  /** The test cluster has no volume provisioner: a user whose pod should run gets a volume first. */
+  const withVolume = async <U extends { user: { id: string } }>(u: U) => {
+    await provisionVolume(admin, managerUserIdFor(u.user.id));
+    return u;
   };
+  const waitRunning = (token: string, id: string) =>
+    poll(`instance ${id} running`, async () => {
+      const r = await http("GET", `/instances/${id}`, { token });
+      return r.body.phase === "running" ? r.body : undefined;
+    }, 120_000, 200);
   const extraApi = async (env: Record<string, string | undefined>) => {
     const a = await startTestApi(s.env(env), db.handle);
     extraApis.push(a);
-    return { api: a, call: client(a.url) };
+    return { api: a, call: record(client(a.url)) };
   };
 
   beforeAll(async () => {
     db = await createTestDatabase(kind, kind === "postgres" ? inject("databaseUrl") : undefined);
-    s = await startStandins(`mgr-${randomBytes(16).toString("hex")}`);
+    s = await startStandins(API_KEY, managerUrl);
     api = await startTestApi(s.env(), db.handle);
     call = client(api.url);
   });
@@ -114,7 +164,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
     it("names the field and the rule of bad input, and refuses unknown properties", async () => {
       const bad = await http("POST", "/auth/signup", { body: { email: "not-an-email", password: "longenough" } });
       expect(bad.status).toBe(400);
-      expect(bad.body).toMatchObject({ code: "invalid_request", field: "email", rule: "isEmail" });
+      expect(bad.body).toMatchObject({ code: "invalid_request", field: "email", rule: "format" });
       const short = await http("POST", "/auth/signup", { body: { email: "x@example.com", password: "short" } });
       expect(short.body).toMatchObject({ field: "password", rule: "minLength" });
       const extra = await http("POST", "/auth/login", { body: { email: "x@example.com", password: "p", admin: true } });
@@ -317,75 +367,67 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect((await open.call("GET", "/subscription", { token: u.body.accessToken })).body).toEqual({ active: true, entitlement: "pro", expiresAt: null, source: "not_required", required: false });
       const created = await open.call("POST", "/instances", { token: u.body.accessToken });
       expect(created.status).toBe(201);
-      const secrets = s.manager!.instances.get(s.manager!.calls.filter((c) => c.method === "POST" && c.path === "/api/instances").at(-1)!.body!["userId" as never] as string)?.secrets;
-      expect(secrets).toEqual({});
+      // The Manager got no user secret and no model key: its Secrets hold only its own tokens.
+      const userId = managerUserIdFor(u.body.user.id);
+      expect(Object.keys((await secretData(instanceNames(userId).secret))!).sort()).toEqual(["CLAWBOX_AGENT_TOKEN", "OPENCLAW_GATEWAY_TOKEN"]);
+      expect(await secretData(instanceNames(userId).modelSecret)).toEqual({});
     });
   });
 
-  describe("instances (Manager stand-in)", () => {
-    it("creates, polls to running, passes the Manager's status through, calls allowed RPC, deletes", async () => {
-      const u = await entitledUser("owner");
+  describe("instances (the real Manager on the test cluster)", () => {
+    it("creates, polls to running, passes the Manager's status through, refuses what the App API refuses, deletes everything", async () => {
+      const u = await withVolume(await entitledUser("owner"));
+      const managerUserId = managerUserIdFor(u.user.id);
       const created = await http("POST", "/instances", { token: u.accessToken });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), phase: "pending", ready: false });
+      expect(created.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), phase: expect.stringMatching(/^(pending|starting)$/), ready: false });
       expect(created.body).not.toHaveProperty("userId");
       const id = created.body.id;
+      // The Manager received the derived userId, never anything the user chose.
+      expect(managerUserId).toMatch(/^u-[0-9a-f]{12}$/);
+      expect(await managerStatus(managerUserId)).toBe(200);
 
       const list = await http("GET", "/instances", { token: u.accessToken });
       expect(list.body.map((i: any) => i.id)).toEqual([id]);
       const running = await waitRunning(u.accessToken, id);
       expect(running).toMatchObject({ id, phase: "running", ready: true, pods: [expect.objectContaining({ phase: "Running", ready: true })] });
-      expect(running.isolated).toBe(false); // the app warns that this assistant is not isolated
+      // Kubernetes reports no sandbox flag (the pod is the sandbox); only a local Manager says isolated: false.
+      expect(running).not.toHaveProperty("isolated");
 
       const again = await http("POST", "/instances", { token: u.accessToken });
       expect(again.status).toBe(409);
       expect(again.body).toMatchObject({ code: "instance_limit", details: { limit: 1, instanceIds: [id] } });
 
-      const status = await http("POST", `/instances/${id}/rpc`, { token: u.accessToken, body: { method: "status" } });
-      expect(status.status).toBe(200);
-      expect(status.body).toMatchObject({ ok: true, payload: { runtimeVersion: "2026.9.6" } });
       for (const method of ["config.patch", "plugins.install", "exec.approvals.set", "secrets.store.set"]) {
         const r = await http("POST", `/instances/${id}/rpc`, { token: u.accessToken, body: { method, params: {} } });
         expect(r.status, method).toBe(403);
         expect(r.body).toMatchObject({ code: "rpc_method_forbidden", field: "method", rule: "allowlist" });
         expect(r.body.error).toContain(method);
       }
-
       const badBot = await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken: "nope" } });
       expect(badBot.status).toBe(400);
       expect(badBot.body).toMatchObject({ field: "botToken", rule: "pattern" });
       expect(badBot.text).not.toContain("nope");
-      const botToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
-      expect((await http("POST", `/instances/${id}/telegram/setup`, { token: u.accessToken, body: { botToken } })).status).toBe(200);
-      expect((await http("GET", `/instances/${id}/telegram/status?probe=true`, { token: u.accessToken })).body).toMatchObject({ configured: true });
-      expect((await http("GET", `/instances/${id}/pairing/list?channel=telegram`, { token: u.accessToken })).body).toEqual({ channel: "telegram", requests: [] });
-      expect((await http("GET", `/instances/${id}/pairing/list?channel=sms`, { token: u.accessToken })).body).toMatchObject({ field: "channel", rule: "isIn" });
-      const approve = await http("POST", `/instances/${id}/pairing/approve`, { token: u.accessToken, body: { channel: "telegram", code: "ABC3KLM9", notify: true } });
-      expect(approve.status).toBe(404);
-      expect((await http("POST", `/instances/${id}/telegram/logout`, { token: u.accessToken })).body).toMatchObject({ cleared: true });
-      const qr = await http("POST", `/instances/${id}/whatsapp/qr`, { token: u.accessToken, body: { force: true } });
-      expect(qr.status).toBe(502);
-      expect(qr.body).toMatchObject({ error: expect.stringContaining("WhatsApp login failed"), code: "whatsapp_unreachable" });
-      expect((await http("POST", `/instances/${id}/whatsapp/wait`, { token: u.accessToken, body: { timeoutMs: 5000 } })).body).toEqual({ connected: false, message: "No QR scanned" });
-      expect((await http("GET", `/instances/${id}/whatsapp/status`, { token: u.accessToken })).status).toBe(200);
-      // The Manager received the derived userId, never anything the user chose.
-      const managerUserId = s.manager!.calls.find((c) => c.path.endsWith("/telegram/setup"))!.path.split("/")[3];
-      expect(managerUserId).toMatch(/^u-[0-9a-f]{12}$/);
+      expect((await http("GET", `/instances/${id}/pairing/list?channel=Not%20A%20Channel`, { token: u.accessToken })).body).toMatchObject({ field: "channel", rule: "pattern" });
+      const longRpc = await http("POST", `/instances/${id}/rpc`, { token: u.accessToken, body: { method: "status", timeoutMs: 600_000 } });
+      expect(longRpc.body).toMatchObject({ code: "invalid_request", field: "timeoutMs", rule: "maximum" });
+      expect((await http("POST", `/instances/${id}/whatsapp/qr`, { token: u.accessToken, body: { force: "yes" } })).body).toMatchObject({ field: "force", rule: "type" });
 
       const del = await http("DELETE", `/instances/${id}?preservePvc=false`, { token: u.accessToken });
       expect(del.body).toEqual({ id, deleted: true, pvcPreserved: false });
       expect((await http("GET", "/instances", { token: u.accessToken })).body).toEqual([]);
-      expect(s.manager!.instances.has(managerUserId!)).toBe(false);
+      await expectGoneFromManagerAndCluster(managerUserId);
     });
 
     it("one user cannot read, delete or call another user's instance (404)", async () => {
-      const a = await entitledUser("a");
+      const a = await withVolume(await entitledUser("a"));
       const b = await entitledUser("b");
       const id = (await http("POST", "/instances", { token: a.accessToken })).body.id;
       await waitRunning(a.accessToken, id);
       const attempts: [string, string, unknown?][] = [
         ["GET", `/instances/${id}`],
         ["DELETE", `/instances/${id}`],
+        ["POST", `/instances/${id}/restart`],
         ["POST", `/instances/${id}/rpc`, { method: "status" }],
         ["POST", `/instances/${id}/telegram/setup`, { botToken: "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11" }],
         ["GET", `/instances/${id}/telegram/status`],
@@ -404,59 +446,57 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect((await http("GET", "/instances", { token: b.accessToken })).body).toEqual([]);
       expect((await http("GET", `/instances/${randomUUID()}`, { token: a.accessToken })).status).toBe(404);
       expect((await http("GET", `/instances/not-a-uuid`, { token: a.accessToken })).status).toBe(404);
-      // A's instance is untouched.
+      // A's instance is untouched, in the App API and in the Manager.
       expect((await http("GET", `/instances/${id}`, { token: a.accessToken })).body.phase).toBe("running");
+      expect(await managerStatus(managerUserIdFor(a.user.id))).toBe(200);
 
-      // VNC: A's ticket opens A's live view; it does not open anything else.
+      // VNC: A's ticket is bound to A's instance. (The live socket itself needs a gateway's
+      // desktop: real-manager.e2e.test.ts opens it.)
       const t = await http("POST", `/instances/${id}/vnc/ticket`, { token: a.accessToken });
       expect(t.body).toMatchObject({ ticket: expect.stringMatching(/^vt2\./), path: `/instances/${id}/vnc?ticket=${encodeURIComponent(t.body.ticket)}` });
-      const banner = await new Promise<string>((resolve, reject) => {
-        const ws = new WebSocket(api.url.replace("http", "ws") + t.body.path, ["binary"]);
-        ws.once("message", (d) => {
-          resolve(String(d));
-          ws.close();
-        });
-        ws.once("error", reject);
-      });
-      expect(banner).toBe("RFB 003.008\n");
-      const vncCall = s.manager!.calls.filter((c) => c.method === "WS").at(-1)!;
-      expect(vncCall.query.token).toBe(t.body.ticket);
-
       const bId = (await http("POST", "/instances", { token: b.accessToken })).body.id;
-      // Another instance, a bad ticket, no ticket and a replay of the used one: one answer (404).
-      for (const path of [`/instances/${bId}/vnc?ticket=${encodeURIComponent(t.body.ticket)}`, `/instances/${id}/vnc?ticket=vt2.bad`, `/instances/${id}/vnc`, t.body.path]) {
-        const status = await new Promise<number>((resolve) => {
-          const ws = new WebSocket(api.url.replace("http", "ws") + path);
+      const socketStatus = (path: string) =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(api.url.replace("http", "ws") + path, ["binary"]);
           ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-          ws.once("open", () => resolve(101));
+          ws.once("open", () => {
+            ws.close();
+            resolve(101);
+          });
           ws.once("error", () => resolve(-1));
         });
-        expect(status, path).toBe(404);
+      // Another instance, a bad ticket and no ticket: one answer (404).
+      for (const path of [`/instances/${bId}/vnc?ticket=${encodeURIComponent(t.body.ticket)}`, `/instances/${id}/vnc?ticket=vt2.bad`, `/instances/${id}/vnc`]) {
+        expect(await socketStatus(path), path).toBe(404);
       }
 
-      // The Manager refuses the socket (here it no longer knows the instance): the browser gets one
+      // The Manager refuses the socket (here it no longer has the instance): the browser gets one
       // clear answer and the API stays up (it used to crash writing to the closed socket twice).
-      s.manager!.instances.delete(managerUserIdFor(a.user.id));
-      const t2 = await http("POST", `/instances/${id}/vnc/ticket`, { token: a.accessToken });
-      const refused = await new Promise<number>((resolve) => {
-        const ws = new WebSocket(api.url.replace("http", "ws") + t2.body.path, ["binary"]);
-        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-        ws.once("open", () => resolve(101));
-        ws.once("error", () => resolve(-1));
-      });
-      expect(refused).toBe(404);
+      const gone = await manager.app.inject({ method: "DELETE", url: `/api/instances/${managerUserIdFor(a.user.id)}?preservePvc=false`, headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(gone.statusCode).toBe(200);
+      expect(await socketStatus(t.body.path)).toBe(404);
       expect((await http("GET", "/health")).body).toEqual({ ok: true });
     });
 
     it("leaves nothing behind when the Manager fails a create, and a retry works", async () => {
       const u = await entitledUser("retry");
-      s.failNextCreate(503);
-      const failed = await http("POST", "/instances", { token: u.accessToken });
-      expect(failed.status).toBe(503);
-      expect(failed.body).toMatchObject({ code: "forced" });
+      const managerUserId = managerUserIdFor(u.user.id);
+      const keysBefore = new Set(s.openrouter.keys.keys());
+      const lift = await refuse(admin, "ConfigMap", managerUserId);
+      try {
+        const failed = await http("POST", "/instances", { token: u.accessToken });
+        expect(failed.status).toBe(400);
+        expect(failed.body.error).toContain("test policy refuses ConfigMap");
+      } finally {
+        await lift();
+      }
       expect((await http("GET", "/instances", { token: u.accessToken })).body).toEqual([]);
+      await expectGoneFromManagerAndCluster(managerUserId);
+      // The key this create made is switched off again.
+      expect([...s.openrouter.keys.values()].filter((k) => !keysBefore.has(k.hash) && !k.disabled)).toEqual([]);
       const retry = await http("POST", "/instances", { token: u.accessToken });
-      expect(retry.status).toBe(201);
+      expect(retry.status, retry.text).toBe(201);
+      expect(await managerStatus(managerUserId)).toBe(200);
     });
 
     it("maps an unreachable Manager to 503 in the error shape", async () => {
@@ -481,7 +521,12 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       const put = await http("PUT", "/users/me/model", { token: u.accessToken, body });
       expect(put.status).toBe(200);
       expect(put.body).toEqual({ provider: "openai-compatible", model: "llama3.1:8b", baseUrl: "http://127.0.0.1:11434/v1", hasApiKey: true, source: "user" });
-      expect(s.manager!.instances.get(managerUserId)!.model).toEqual(body);
+      // The Manager applied it: the key in the model Secret only, provider and model in the config.
+      const names = instanceNames(managerUserId);
+      expect(await secretData(names.modelSecret)).toEqual({ CLAWBOX_MODEL_API_KEY: key });
+      expect(await gatewayConfig(managerUserId)).toContain("llama3.1:8b");
+      expect(await gatewayConfig(managerUserId)).toContain("http://127.0.0.1:11434/v1");
+      expect(await gatewayConfig(managerUserId)).not.toContain(key);
       expect((await http("GET", "/users/me/model", { token: u.accessToken })).body).toEqual(put.body);
       const rows = await db.handle.db.select().from(modelSettings);
       const row = rows.find((r) => r.userId === u.user.id)!;
@@ -491,12 +536,14 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       // Changing only the model keeps the stored key; the assistant gets both.
       const again = await http("PUT", "/users/me/model", { token: u.accessToken, body: { ...body, apiKey: undefined, model: "qwen2.5:7b" } });
       expect(again.body.hasApiKey).toBe(true);
-      expect(s.manager!.instances.get(managerUserId)!.model).toEqual({ ...body, model: "qwen2.5:7b" });
+      expect(await secretData(names.modelSecret)).toEqual({ CLAWBOX_MODEL_API_KEY: key });
+      expect(await gatewayConfig(managerUserId)).toContain("qwen2.5:7b");
 
       // Removing it falls back to the platform's OpenRouter model.
       expect((await http("DELETE", "/users/me/model", { token: u.accessToken })).status).toBe(204);
       expect((await http("GET", "/users/me/model", { token: u.accessToken })).body.source).toBe("openrouter");
-      expect(s.manager!.instances.get(managerUserId)!.model).toMatchObject({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL });
+      expect(await gatewayConfig(managerUserId)).toContain(DEFAULT_OPENROUTER_MODEL);
+      expect(Object.keys((await secretData(names.modelSecret))!)).toEqual(["OPENROUTER_API_KEY"]);
       expect(responses.filter((r) => r.includes(key))).toEqual([]);
       expect(api.logs.filter((l) => l.includes(key))).toEqual([]);
     });
@@ -545,8 +592,12 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       const stored = [...s.openrouter.keys.values()].find((k) => k.name === (createCall.body as any).name)!;
       expect(stored.key).toMatch(/^sk-or-v1-/);
       const managerUserId = (createCall.body as any).name.replace(/^clawbox-/, "");
-      expect(s.manager!.instances.get(managerUserId)!.secrets).toEqual({});
-      expect(s.manager!.instances.get(managerUserId)!.model).toEqual({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL, apiKey: stored.key });
+      expect(managerUserId).toBe(managerUserIdFor(u.user.id));
+      // On the cluster: no user secret besides the Manager's tokens; the key only in the model Secret.
+      const names = instanceNames(managerUserId);
+      expect(Object.keys((await secretData(names.secret))!).sort()).toEqual(["CLAWBOX_AGENT_TOKEN", "OPENCLAW_GATEWAY_TOKEN"]);
+      expect(await secretData(names.modelSecret)).toEqual({ OPENROUTER_API_KEY: stored.key });
+      expect(await gatewayConfig(managerUserId)).toContain(DEFAULT_OPENROUTER_MODEL);
       // What the user sees: the platform's model, never the key.
       const view = await http("GET", "/users/me/model", { token: u.accessToken });
       expect(view.body).toEqual({ provider: "openrouter", model: DEFAULT_OPENROUTER_MODEL, hasApiKey: true, source: "openrouter" });
@@ -575,8 +626,7 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       const del = await http("DELETE", "/users/me", { token: u.accessToken });
       expect(del.status).toBe(204);
       expect(stored.disabled).toBe(true);
-      const lastDelete = s.manager!.calls.filter((c) => c.method === "DELETE").at(-1)!;
-      expect(lastDelete).toMatchObject({ path: `/api/instances/${managerUserId}`, query: { preservePvc: "false" } });
+      await expectGoneFromManagerAndCluster(managerUserId); // the data claim too
       expect((await http("POST", "/auth/refresh", { body: { refreshToken: u.refreshToken } })).status).toBe(401);
       expect((await http("POST", "/auth/login", { body: { email: u.email, password: "correct horse battery" } })).status).toBe(401);
 
@@ -601,6 +651,25 @@ describe.each<DbKind>(["postgres", "pglite"])("App API on %s", (kind) => {
       expect(r.body).toEqual({ error: "OpenRouter key management failed (HTTP 401)", code: "openrouter_error" });
       expect(s.openrouter.calls.at(-1)!.authorized).toBe(false);
       expect((await wrong.call("GET", "/instances", { token: u.body.accessToken })).body).toEqual([]);
+    });
+  });
+
+  describe("afterwards", () => {
+    it("deleting every account that made an instance leaves nothing in the App API, the Manager or the cluster", async () => {
+      expect(owners.size).toBeGreaterThan(3);
+      for (const token of owners) {
+        const r = await http("DELETE", "/users/me", { token });
+        // 401: the account or its session is already gone (a test deleted it).
+        expect([204, 401], r.text).toContain(r.status);
+      }
+      const managerList = await manager.app.inject({ method: "GET", url: "/api/instances", headers: { authorization: `Bearer ${API_KEY}` } });
+      const left = new Set((managerList.json() as { instances: { userId: string }[] }).instances.map((i) => i.userId));
+      for (const token of owners) {
+        const userId = managerUserOf(token);
+        expect(left.has(userId), userId).toBe(false);
+        await expectGoneFromManagerAndCluster(userId);
+      }
+      expect([...s.openrouter.keys.values()].filter((k) => !k.disabled)).toEqual([]);
     });
   });
 });

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type {} from "../../../test/setup/cluster.global.ts";
 import { ApiClient } from "../../app/src/api/api-client.ts";
 import { memoryTokenStore } from "../../app/src/api/token-store.ts";
-import { adminClient, API_KEY, managerServiceAccount, poll, provisionVolume, readObject, type RunningManager, startManager } from "../../manager/test/harness.ts";
+import { adminClient, API_KEY, listen, managerServiceAccount, poll, provisionVolume, readObject, type RunningManager, startManager } from "../../manager/test/harness.ts";
 import { cuttableApiServer, type CuttableProxy } from "../../manager/test/cuttable-proxy.ts";
 import { labelledFor, refuse } from "../../manager/test/refusal.ts";
-import type { KubeClient } from "../../manager/src/services/k8s-client.ts";
+import type { KubeClient } from "../../manager/src/k8s/client.ts";
 import { instanceNames } from "@clawbox/shared";
 import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
 import { client, createTestDatabase, startStandins, startTestApi, type Api } from "./harness.ts";
@@ -33,8 +33,7 @@ describe("App API error paths with the real Manager on the test cluster", () => 
     admin = adminClient(kubeconfig);
     relay = await cuttableApiServer(await managerServiceAccount(kubeconfig));
     m = await startManager(kubeconfig, { KUBECONFIG: relay.kubeconfig, CLAWBOX_RECONCILE_INTERVAL_MS: "0" });
-    await m.app.listen({ port: 0, host: "127.0.0.1" });
-    managerUrl = `http://127.0.0.1:${(m.app.server.address() as { port: number }).port}`;
+    managerUrl = await listen(m);
     db = await createTestDatabase("pglite");
     s = await startStandins(API_KEY, managerUrl);
     // OpenRouter keys on (a key per user), no paywall.

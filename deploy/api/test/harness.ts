@@ -7,15 +7,15 @@ import { startApi, type RunningApi } from "../src/app.factory.ts";
 import { loadConfig } from "../src/config.ts";
 import { openDatabase, type DatabaseHandle } from "../src/db/database.ts";
 import * as jwks from "../../../test/standins/jwks-standin.ts";
-import * as managerStandin from "../../../test/standins/manager-standin.ts";
 import * as openrouter from "../../../test/standins/openrouter-standin.ts";
 import * as revenuecat from "../../../test/standins/revenuecat-standin.ts";
 
 /**
  * Test harness for the App API e2e tests: a real database (a fresh PostgreSQL database in the
  * throwaway server from test/setup/postgres.global.ts, or an in-memory PGlite), the stand-ins
- * for Google, Apple, RevenueCat, OpenRouter and (unless a real one is given) the Manager, and
- * any number of App API servers on that database, each with its own env and captured logs.
+ * for Google, Apple, RevenueCat and OpenRouter, and any number of App API servers on that
+ * database, each with its own env and captured logs. The Manager is always a real one (its URL
+ * is given): deploy/manager/test/harness.ts on the test cluster, or a local-runtime process.
  */
 export type DbKind = "postgres" | "pglite";
 
@@ -55,7 +55,7 @@ export async function createTestDatabase(kind: DbKind, serverUrl?: string): Prom
   };
 }
 
-export async function startStandins(managerApiKey: string, managerUrl?: string) {
+export async function startStandins(managerApiKey: string, managerUrl: string) {
   const secrets = {
     managerApiKey,
     revenuecatKey: `rc_sk_${randomBytes(8).toString("hex")}`,
@@ -66,37 +66,20 @@ export async function startStandins(managerApiKey: string, managerUrl?: string) 
   const apple = await jwks.start({ flavor: "apple", clientId: "app.clawbox.signin" });
   const rc = await revenuecat.start({ apiKey: secrets.revenuecatKey });
   const or = await openrouter.start({ managementKey: secrets.openrouterManagementKey });
-  let failNext: number | undefined;
-  const manager = managerUrl
-    ? undefined
-    : await managerStandin.start({
-        apiKey: managerApiKey,
-        phaseMs: 200,
-        failCreate: () => {
-          const s = failNext;
-          failNext = undefined;
-          return s;
-        },
-      });
   return {
     secrets,
     google,
     apple,
     revenuecat: rc,
     openrouter: or,
-    manager,
-    managerUrl: managerUrl ?? manager!.url,
-    /** Makes the Manager stand-in answer the next create with this status. */
-    failNextCreate(status: number) {
-      failNext = status;
-    },
+    managerUrl,
     /** Env for an App API using every stand-in (subscriptions and OpenRouter keys on). */
     env(extra: Env = {}): Env {
       return {
         NODE_ENV: "test",
         JWT_SECRET: secretFor("jwt"),
         ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-        MANAGER_URL: managerUrl ?? manager!.url,
+        MANAGER_URL: managerUrl,
         MANAGER_API_KEY: managerApiKey,
         GOOGLE_CLIENT_ID: google.clientId,
         GOOGLE_JWKS_URL: google.jwksUrl,
@@ -113,7 +96,7 @@ export async function startStandins(managerApiKey: string, managerUrl?: string) 
       };
     },
     async stop() {
-      await Promise.all([google.stop(), apple.stop(), rc.stop(), or.stop(), manager?.stop()]);
+      await Promise.all([google.stop(), apple.stop(), rc.stop(), or.stop()]);
     },
   };
 }

@@ -62,7 +62,8 @@ describe("npm run migrate", () => {
 
     // The API on the migrated database, without migrating itself.
     const handle = await openDatabase({ databaseUrl: url, pgliteDir: "unused" });
-    const s = await startStandins("mgr-key-for-migrate-test");
+    // Sign-up never reaches the Manager: an address where none listens.
+    const s = await startStandins("mgr-key-for-migrate-test", "http://127.0.0.1:9");
     const api = await startTestApi(s.env({ REVENUECAT_API_KEY: undefined, OPENROUTER_MANAGEMENT_KEY: undefined }), handle);
     cleanup.push(() => handle.close(), () => s.stop(), () => api.close());
     const r = await client(api.url)("POST", "/auth/signup", { body: { email: "m@example.com", password: "long enough pw" } });

@@ -1,28 +1,25 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { WebSocket } from "ws";
+import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
+import * as telegramStandin from "../../../test/standins/telegram-standin.ts";
+import { freePort } from "../../../test/support/ports.ts";
+import { poll } from "../../manager/test/harness.ts";
 import { client, createTestDatabase, startStandins, startTestApi, type Api } from "./harness.ts";
 
 /**
- * One flow against the REAL Manager (deploy/manager, local runtime: a real OpenClaw gateway
- * process) instead of the stand-in: sign up, create an instance, poll it to running, call
- * `status` through /instances/:id/rpc, delete it. Database: real PostgreSQL.
+ * The App API's routes that need a live gateway, against the REAL Manager (deploy/manager, local
+ * runtime: a real OpenClaw gateway process with its live browser view): sign up, create an
+ * instance, poll it to running, then every pass-through route (RPC, Telegram, pairing, WhatsApp,
+ * the VNC socket) with the gateway's real answers, then delete it; nothing is left in the App API
+ * or the Manager. Database: real PostgreSQL. (Instance lifecycle, ownership, models and failures
+ * are api.e2e.test.ts, with the real Manager on the test cluster.)
  */
 const ROOT = join(import.meta.dirname, "../../..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("App API with the real Manager (local runtime)", () => {
   const managerKey = `mgr-${randomBytes(16).toString("hex")}`;
@@ -32,9 +29,12 @@ describe("App API with the real Manager (local runtime)", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let s: Awaited<ReturnType<typeof startStandins>>;
   let api: Api;
+  let tg: telegramStandin.TelegramStandin;
+  const BOT_TOKEN = "987654321:AAStandinBotTokenForClawBoxTests_xyz0123";
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "clawbox-api-real-manager-"));
+    tg = await telegramStandin.start({ token: BOT_TOKEN, username: "clawbox_real_manager_bot" });
     const port = await freePort();
     managerUrl = `http://127.0.0.1:${port}`;
     manager = spawn(process.execPath, [join(ROOT, "deploy/manager/src/index.ts")], {
@@ -48,8 +48,9 @@ describe("App API with the real Manager (local runtime)", () => {
         PORT: String(port),
         CLAWBOX_DATA_DIR: dataDir,
         LOCAL_PORT_BASE: String(34000 + (process.pid % 20) * 200),
-        CLAWBOX_DESKTOP: "off",
+        CLAWBOX_DESKTOP: "auto",
         LOCAL_STOP_GRACE_MS: "10000",
+        CLAWBOX_TELEGRAM_API_ROOT: tg.url,
       },
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
@@ -68,6 +69,7 @@ describe("App API with the real Manager (local runtime)", () => {
     await api?.close();
     await s?.stop();
     await db?.drop();
+    await tg?.stop();
     if (manager && manager.exitCode === null) {
       // A stopping Manager leaves its local instances running (it re-adopts them on restart), so
       // whatever a failed run left behind is deleted through the Manager first.
@@ -88,7 +90,7 @@ describe("App API with the real Manager (local runtime)", () => {
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   });
 
-  it("signs up, creates an instance, polls it to running, calls status through /rpc, deletes it", async () => {
+  it("signs up, creates an instance, polls it to running, passes the gateway routes through, deletes it", async () => {
     const call = client(api.url);
     const u = await call("POST", "/auth/signup", { body: { email: "real@example.com", password: "correct horse battery" } });
     expect(u.status).toBe(201);
@@ -112,6 +114,11 @@ describe("App API with the real Manager (local runtime)", () => {
     expect(last.phase, `phases ${phases.join(" -> ")}; message ${last.message ?? ""}`).toBe("running");
     expect(last.ready).toBe(true);
     expect(last.pods[0]).toMatchObject({ phase: "Running", ready: true });
+    expect(last.isolated).toBe(true); // the sandbox is on (the app warns only on false)
+    // The Manager knows the instance by the derived userId, never anything the user chose.
+    const auth = { authorization: `Bearer ${managerKey}` };
+    const managed = (await (await fetch(`${managerUrl}/api/instances`, { headers: auth })).json()) as { instances: { userId: string }[] };
+    expect(managed.instances.map((i) => i.userId)).toEqual([managerUserIdFor(u.body.user.id)]);
 
     const status = await call("POST", `/instances/${id}/rpc`, { token, body: { method: "status" } });
     expect(status.status).toBe(200);
@@ -119,10 +126,62 @@ describe("App API with the real Manager (local runtime)", () => {
     const forbidden = await call("POST", `/instances/${id}/rpc`, { token, body: { method: "config.patch", params: {} } });
     expect(forbidden.status).toBe(403);
 
+    // Telegram (against the Bot API stand-in): not configured, set up, configured, logged out.
+    const before = await call("GET", `/instances/${id}/telegram/status`, { token });
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ channel: "telegram", configured: false });
+    const setup = await call("POST", `/instances/${id}/telegram/setup`, { token, body: { botToken: BOT_TOKEN } });
+    expect(setup.status, setup.text).toBe(200);
+    expect(setup.body).toMatchObject({ ok: true, channel: "telegram", configured: true });
+    expect(setup.text).not.toContain(BOT_TOKEN);
+    const configured = await poll("telegram configured", async () => {
+      const r = await call("GET", `/instances/${id}/telegram/status`, { token });
+      return r.body.configured === true ? r : undefined;
+    }, 120_000, 1000);
+    expect(configured.text).not.toContain(BOT_TOKEN);
+    const logout = await call("POST", `/instances/${id}/telegram/logout`, { token });
+    expect(logout.status, logout.text).toBe(200);
+    expect(logout.body).toMatchObject({ ok: true, channel: "telegram" });
+    expect(logout.text).not.toContain(BOT_TOKEN);
+
+    // Pairing: the gateway's empty lists; an unknown code is the Manager's 404.
+    expect((await call("GET", `/instances/${id}/pairing/list?channel=telegram`, { token })).body).toEqual({ channel: "telegram", requests: [] });
+    expect((await call("GET", `/instances/${id}/pairing/list`, { token })).body).toEqual({ channel: null, requests: [] });
+    const approve = await call("POST", `/instances/${id}/pairing/approve`, { token, body: { channel: "telegram", code: "ABC3KLM9", notify: true } });
+    expect(approve.status).toBe(404);
+    expect(approve.body).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+
+    // WhatsApp cannot be reached from here: the gateway's own error passes through as a 502.
+    const qr = await call("POST", `/instances/${id}/whatsapp/qr`, { token, body: { force: true, timeoutMs: 5000 } });
+    expect(qr.status).toBe(502);
+    expect(qr.body).toMatchObject({ error: expect.stringMatching(/WhatsApp/), code: "WHATSAPP_LOGIN_FAILED" });
+    const wait = await call("POST", `/instances/${id}/whatsapp/wait`, { token, body: { timeoutMs: 1000 } });
+    expect(wait.status).toBe(200);
+    expect(wait.body.connected).toBe(false);
+    const wa = await call("GET", `/instances/${id}/whatsapp/status`, { token });
+    expect(wa.status).toBe(200);
+    expect(wa.body).toMatchObject({ channel: "whatsapp", connected: false });
+
+    // The live browser view: a ticket opens the gateway's VNC through the App API, once.
+    const ticket = await call("POST", `/instances/${id}/vnc/ticket`, { token });
+    expect(ticket.status).toBe(200);
+    const open = (path: string) =>
+      new Promise<{ status: number; first?: string }>((resolve) => {
+        const ws = new WebSocket(api.url.replace("http", "ws") + path, ["binary"]);
+        ws.once("message", (d) => {
+          resolve({ status: 101, first: String(d) });
+          ws.close();
+        });
+        ws.once("unexpected-response", (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+        ws.once("error", () => resolve({ status: -1 }));
+      });
+    expect(await open(ticket.body.path)).toEqual({ status: 101, first: "RFB 003.008\n" });
+    expect((await open(ticket.body.path)).status).toBe(404);
+
     const del = await call("DELETE", `/instances/${id}?preservePvc=false`, { token });
     expect(del.body).toEqual({ id, deleted: true, pvcPreserved: false });
     expect((await call("GET", "/instances", { token })).body).toEqual([]);
-    const managerList = await fetch(`${managerUrl}/api/instances`, { headers: { authorization: `Bearer ${managerKey}` } });
+    const managerList = await fetch(`${managerUrl}/api/instances`, { headers: auth });
     expect(((await managerList.json()) as { instances: unknown[] }).instances).toEqual([]);
   }, 480_000);
 });

@@ -1,5 +1,5 @@
 // One definition of an instance: the Helm chart (deploy/helm/openclaw) and the Manager's builders
-// (deploy/manager/src/services/k8s-resource-builder.ts) must produce the same objects for the same instance. The
+// (deploy/manager/src/k8s/builders/objects.ts) must produce the same objects for the same instance. The
 // chart is rendered with `helm template`, the builders are called with the equivalent
 // InstanceSpec, and every field of every object is compared. The only differences allowed are
 // listed in ALLOWED_DIFFERENCES below, each with its reason; everything else must be equal.
@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGatewayConfig, deriveInstanceToken, gatewayConfigText, MODEL_PROVIDERS, type CreateInstanceInput, type ModelSettings } from "@clawbox/shared";
 import { loadConfig } from "../../manager/src/config.ts";
 import { POD_BROWSER } from "../../manager/src/k8s/builders/pod-layout.ts";
-import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec } from "../../manager/src/services/k8s-resource-builder.ts";
+import { buildInstanceObjects } from "../../manager/src/k8s/builders/objects.ts";
+import { instanceSpecFromInput } from "../../manager/src/k8s/builders/spec.ts";
+import type { InstanceSpec } from "../../manager/src/k8s/builders/types.ts";
 import { diffObjectSets, type Json } from "./compare.ts";
 import { parse } from "yaml";
 import { CHART_DIR, helm, parseObjects, renderArgs, USER_EXAMPLE, type K8sObject } from "./helm.ts";

@@ -2,15 +2,17 @@
  * The Manager's one error handler: every failure leaves as the one error shape
  * {"error", "code"?, "field"?, "rule"?, "details"?}, never a stack trace.
  *   HttpError               -> its status and body
+ *   gateway errors          -> 502/503/504 with the gateway's code (toHttpError)
  *   Fastify validation      -> 400 naming the field and the JSON-schema rule
  *   Kubernetes API errors   -> 400/404/409/503/502 with the API server's message
  *   Fastify client errors   -> their 4xx (bad JSON, wrong content type, body too large)
  *   anything else           -> 500 "Internal error" (logged with the stack, not returned)
  */
-import { type ErrorBody, HttpError, USER_ID_RULE } from "@clawbox/shared";
+import { type ErrorBody, GatewayError, HttpError, USER_ID_RULE } from "@clawbox/shared";
 import { type ValidationIssue, validationToHttpError } from "@clawbox/shared/contract/index";
 import type { FastifyError, FastifyInstance } from "fastify";
-import { KubeApiError } from "./services/k8s-client.ts";
+import { toHttpError } from "./gateway/instance-gateway.ts";
+import { KubeApiError } from "./k8s/client.ts";
 
 export function kubeToHttpError(e: KubeApiError): HttpError {
   const details = { kubernetes: { status: e.status, reason: e.reason, verb: e.verb } };
@@ -47,6 +49,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     let http: HttpError;
     if (err instanceof HttpError) http = err;
     else if (err instanceof KubeApiError) http = kubeToHttpError(err);
+    else if (err instanceof GatewayError) http = toHttpError(err);
     else if ("validation" in err && Array.isArray(err.validation) && err.validation.length > 0) {
       http = userIdRule(validationToHttpError(err.validation as ValidationIssue[], (err as FastifyError).validationContext));
     } else if ("statusCode" in err && typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {

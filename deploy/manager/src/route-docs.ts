@@ -1,6 +1,5 @@
 import { USER_ID_JSON_SCHEMA } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
-import { errorResponses } from "./schemas.ts";
 
 /**
  * Every authenticated route documents (and serializes) every error it can answer in the one
@@ -26,3 +25,20 @@ export function registerRouteDocs(app: FastifyInstance): void {
     route.schema = schema;
   });
 }
+
+/**
+ * Every error a route can answer, all in the one shape: documented so clients (and schemathesis)
+ * know them. 414/431 come from the router/HTTP parser (shared/http-edge.ts), 404 from an unknown
+ * instance, 502/503/504 from the gateway or the Kubernetes API.
+ */
+export const errorResponses = {
+  400: { $ref: "Error#" },
+  401: { $ref: "Error#" },
+  404: { $ref: "Error#" },
+  409: { $ref: "Error#" },
+  414: { $ref: "Error#" },
+  431: { $ref: "Error#" },
+  502: { $ref: "Error#" },
+  503: { $ref: "Error#" },
+  504: { $ref: "Error#" },
+} as const;

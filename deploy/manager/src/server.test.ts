@@ -5,7 +5,7 @@ import { createLogger } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config.ts";
-import { KubeClient } from "./services/k8s-client.ts";
+import { KubeClient } from "./k8s/client.ts";
 import { ManagerMetrics } from "./metrics.ts";
 import { KubernetesRuntime } from "./runtime/kubernetes/runtime.ts";
 import { buildServer } from "./server.ts";
@@ -100,6 +100,74 @@ describe("validation before any Kubernetes call", () => {
     const del = await app.inject({ method: "DELETE", url: "/api/instances/alice?preservePvc=maybe", headers: auth });
     expect(del.statusCode).toBe(400);
     expect(del.json()).toMatchObject({ field: "preservePvc", rule: "type" });
+  });
+});
+
+describe("gateway routes: contract schemas (@clawbox/shared/contract)", () => {
+  const BOT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
+  it.each([
+    ["/rpc", {}, "method", "required"],
+    ["/rpc", { method: "a b" }, "method", "pattern"],
+    ["/rpc", { method: "status", params: [1] }, "params", "type"],
+    ["/rpc", { method: "status", timeoutMs: 0 }, "timeoutMs", "minimum"],
+    ["/rpc", { method: "status", extra: 1 }, "extra", "unknown-property"],
+    ["/telegram/setup", {}, "botToken", "required"],
+    ["/telegram/setup", { botToken: "123:ABC-DEF1234ghIkl-zyx57W2v1u123ew11" }, "botToken", "pattern"],
+    ["/telegram/setup", { botToken: "123456:short" }, "botToken", "pattern"],
+    ["/whatsapp/qr", { force: "yes" }, "force", "type"],
+    ["/whatsapp/qr", { timeoutMs: 10 }, "timeoutMs", "minimum"],
+    ["/whatsapp/wait", { timeoutMs: 1.5 }, "timeoutMs", "type"],
+    ["/pairing/approve", { code: "ABC3KLM9" }, "channel", "required"],
+    ["/pairing/approve", { channel: "Not A Channel", code: "ABC3KLM9" }, "channel", "pattern"],
+    ["/pairing/approve", { channel: "telegram", code: "x" }, "code", "pattern"],
+  ])("POST %s %j -> 400 field %s rule %s, before any instance is looked up", async (path, payload, field, rule) => {
+    const res = await app.inject({ method: "POST", url: `/api/instances/alice${path}`, headers: auth, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: "invalid_request", field, rule });
+    expect(res.body).not.toContain("ABC-DEF1234ghIkl"); // a token is never echoed
+  });
+  it.each([
+    ["/telegram/status?probe=maybe", "probe", "enum"],
+    ["/pairing/list?channel=Not%20A%20Channel", "channel", "pattern"],
+    ["/pairing/list?accountId=a%20b", "accountId", "pattern"],
+    ["/pairing/list?other=1", "other", "unknown-property"],
+  ])("GET %s -> 400 field %s rule %s", async (url, field, rule) => {
+    const res = await app.inject({ method: "GET", url: `/api/instances/alice${url}`, headers: auth });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: "invalid_request", field, rule });
+  });
+  it("valid input reaches the instance lookup (unknown here: 404), a bad userId is the dns1123 rule", async () => {
+    for (const [method, path, payload] of [
+      ["POST", "/rpc", { method: "status", params: {}, timeoutMs: 1000 }],
+      ["POST", "/telegram/setup", { botToken: BOT_TOKEN }],
+      ["POST", "/whatsapp/qr", { force: true }],
+      ["POST", "/pairing/approve", { channel: "telegram", code: "ABC3KLM9", notify: true }],
+      ["GET", "/pairing/list?channel=telegram", undefined],
+      ["GET", "/telegram/status?probe=true", undefined],
+    ] as const) {
+      const res = await app.inject({ method, url: `/api/instances/nobody${path}`, headers: auth, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, path).toBe(404);
+      expect(res.json().code).toBe("not_found");
+    }
+    const bad = await app.inject({ method: "GET", url: "/api/instances/Not_A_User/whatsapp/status", headers: auth });
+    expect(bad.json()).toMatchObject({ field: "userId", rule: "dns1123-label" });
+  });
+  it("documents every gateway route's input and answer in /openapi.json from the contract", async () => {
+    const spec = (await app.inject({ method: "GET", url: "/openapi.json" })).json();
+    const op = (path: string, method: string) => spec.paths[`/api/instances/{userId}${path}`][method];
+    const bodyRef = (path: string) => JSON.stringify(op(path, "post").requestBody.content["application/json"].schema);
+    const okRef = (path: string, method: string) => JSON.stringify(op(path, method).responses["200"].content["application/json"].schema);
+    expect(bodyRef("/rpc")).toContain("RpcCall");
+    expect(bodyRef("/telegram/setup")).toContain("TelegramSetup");
+    expect(bodyRef("/whatsapp/qr")).toContain("WhatsappQr");
+    expect(bodyRef("/whatsapp/wait")).toContain("WhatsappWait");
+    expect(bodyRef("/pairing/approve")).toContain("PairingApprove");
+    expect(okRef("/telegram/status", "get")).toContain("ChannelStatus");
+    expect(okRef("/whatsapp/status", "get")).toContain("ChannelStatus");
+    expect(okRef("/telegram/logout", "post")).toContain("TelegramLogoutResult");
+    expect(okRef("/pairing/list", "get")).toContain("PairingList");
+    expect(op("/pairing/list", "get").parameters.map((p: { name: string }) => p.name).sort()).toEqual(["accountId", "channel", "userId"]);
+    expect(op("/telegram/status", "get").parameters.map((p: { name: string }) => p.name).sort()).toEqual(["probe", "userId"]);
   });
 });
 

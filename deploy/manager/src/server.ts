@@ -11,9 +11,9 @@ import { Ajv } from "ajv";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { clientErrorHandler, frameworkErrors } from "@clawbox/shared";
 import type { ManagerContext } from "./context.ts";
-import { registerAuth } from "./middleware/auth.ts";
+import { registerAuth } from "./auth.ts";
 import { registerErrorHandling } from "./errors.ts";
-import { registerGatewayRoutes } from "./gateway/routes.ts";
+import { registerGatewayRoutes } from "./routes/gateway.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerRouteDocs } from "./route-docs.ts";
 
@@ -70,6 +70,8 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
   registerRouteDocs(app);
 
   await app.register(swagger, {
+    // Components named by the contract's $id (RpcCall, ChannelStatus, ...), not def-<n>.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       info: { title: "ClawBox Manager API", version: "0.1.0", description: "Per-user OpenClaw instances (internal, ClusterIP :3000)" },
       components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },

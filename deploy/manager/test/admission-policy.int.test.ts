@@ -9,8 +9,10 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type {} from "../../../test/setup/cluster.global.ts";
-import { buildDeployment, buildService, instanceSpecFromInput } from "../src/services/k8s-resource-builder.ts";
-import { KubeApiError, KubeClient } from "../src/services/k8s-client.ts";
+import { buildDeployment } from "../src/k8s/builders/deployment.ts";
+import { buildService } from "../src/k8s/builders/service.ts";
+import { instanceSpecFromInput } from "../src/k8s/builders/spec.ts";
+import { KubeApiError, KubeClient } from "../src/k8s/client.ts";
 import { adminClient, API_KEY, NAMESPACE, PLATFORM_NAMESPACE, poll, provisionVolume, type RunningManager, startManager, TEST_IMAGE_REPO } from "./harness.ts";
 
 const run = Date.now().toString(36).slice(-5);

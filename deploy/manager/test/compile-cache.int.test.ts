@@ -13,7 +13,7 @@ import { createLogger } from "@clawbox/shared";
 import { loadConfig } from "../src/config.ts";
 import { LocalRuntime } from "../src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../src/runtime/local/whatsapp-seed.ts";
-import { freePortBase } from "../../../test/support/free-port-base.ts";
+import { freePortBase } from "../../../test/support/ports.ts";
 import { poll } from "./harness.ts";
 
 const USER = "compile-cache";

@@ -4,7 +4,7 @@
 import { instanceNames, type InstanceStatus } from "@clawbox/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type {} from "../../../test/setup/cluster.global.ts";
-import type { KubeClient } from "../src/services/k8s-client.ts";
+import type { KubeClient } from "../src/k8s/client.ts";
 import { adminClient, API_KEY, NAMESPACE, poll, provisionVolume, readObject, type RunningManager, startManager } from "./harness.ts";
 import { labelledFor, pvcOf, refuse } from "./refusal.ts";
 

@@ -14,7 +14,7 @@ import type { FastifyInstance } from "fastify";
 import { kubectl } from "../../../test/cluster/cluster.ts";
 import { kubeconfigForServiceAccount } from "../../../test/cluster/service-account.ts";
 import { loadConfig, type ManagerConfig } from "../src/config.ts";
-import { KubeApiError, KubeClient } from "../src/services/k8s-client.ts";
+import { KubeApiError, KubeClient } from "../src/k8s/client.ts";
 import { ManagerMetrics } from "../src/metrics.ts";
 import { KubernetesRuntime } from "../src/runtime/kubernetes/runtime.ts";
 import { buildServer } from "../src/server.ts";
@@ -94,6 +94,12 @@ export async function startManager(adminKubeconfig: string, env: Record<string, 
       await runtime.stop();
     },
   };
+}
+
+/** Puts a started Manager on a loopback port for callers over HTTP (the App API); returns its URL. */
+export async function listen(m: RunningManager): Promise<string> {
+  await m.app.listen({ port: 0, host: "127.0.0.1" });
+  return `http://127.0.0.1:${(m.app.server.address() as { port: number }).port}`;
 }
 
 /**

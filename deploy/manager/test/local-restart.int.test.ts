@@ -3,22 +3,18 @@
  * restarted, not deleted; the instance keeps its state dir (data, channels, config) and comes
  * back running with new processes.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "@clawbox/shared";
-import { loadConfig } from "../src/config.ts";
-import { ManagerMetrics } from "../src/metrics.ts";
-import { LocalRuntime } from "../src/runtime/local/index.ts";
-import { buildServer } from "../src/server.ts";
-import { freePortBase } from "../../../test/support/free-port-base.ts";
+import type { LocalRuntime } from "../src/runtime/local/index.ts";
 import { poll } from "./harness.ts";
+import { type LocalManager, startLocalManager } from "./local-manager.ts";
 
 const API_KEY = "test-manager-key-local-restart";
 const USER = "restart-local";
 const auth = { authorization: `Bearer ${API_KEY}` };
+let manager: LocalManager;
 let dataDir: string;
 let runtime: LocalRuntime;
 let app: FastifyInstance;
@@ -31,26 +27,12 @@ const running = () =>
   }, 300_000, 500);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "clawbox-local-restart-"));
-  const config = loadConfig({
-    OPENCLAW_MANAGER_API_KEY: API_KEY,
-    CLAWBOX_DATA_DIR: dataDir,
-    LOCAL_PORT_BASE: String(await freePortBase(1)),
-    LOCAL_STOP_GRACE_MS: "15000",
-    CLAWBOX_DESKTOP: "off",
-  });
-  const logger = createLogger("local-restart-int", { level: "warn" });
-  runtime = new LocalRuntime({ config, logger });
-  await runtime.start();
-  app = await buildServer({ config, runtime, logger, metrics: new ManagerMetrics() });
-  await app.ready();
+  manager = await startLocalManager({ apiKey: API_KEY, users: [USER] });
+  ({ app, runtime, dataDir } = manager);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await runtime?.delete(USER, { preservePvc: false });
-  await runtime?.stop();
-  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+  await manager?.close();
 });
 
 describe("restart on the local runtime", () => {

@@ -4,8 +4,8 @@ import { instanceNames, type InstanceStatus } from "@clawbox/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 // Declares inject("kubeconfig") (provided by the test cluster globalSetup).
 import type {} from "../../../test/setup/cluster.global.ts";
-import type { KubeClient } from "../src/services/k8s-client.ts";
-import { KubeApiError } from "../src/services/k8s-client.ts";
+import type { KubeClient } from "../src/k8s/client.ts";
+import { KubeApiError } from "../src/k8s/client.ts";
 import { adminClient, API_KEY, counterSum, NAMESPACE, poll, provisionVolume, readObject, type RunningManager, startManager } from "./harness.ts";
 
 const auth = { authorization: `Bearer ${API_KEY}` };

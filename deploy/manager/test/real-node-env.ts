@@ -11,7 +11,7 @@ import { ensureImage, IMAGES } from "../../../test/images/dockerfile-image.ts";
 import type { ImageRecord } from "../../../test/images/cache.ts";
 import { REAL_NODE_LABEL, REAL_NODE_TAINT, startRealNode, type ClusterRef, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
 import { adminClient, NAMESPACE, startManager, type RunningManager } from "./harness.ts";
-import type { KubeClient } from "../src/services/k8s-client.ts";
+import type { KubeClient } from "../src/k8s/client.ts";
 
 export const POD_UID = 1000;
 

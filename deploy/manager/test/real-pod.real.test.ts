@@ -19,7 +19,7 @@ import { POD_UID, startRealPodEnv, type RealPodEnv } from "./real-node-env.ts";
 import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
 import { AGENT_PORT, NOVNC_PORT, STATE_DIR } from "../src/k8s/builders/pod-layout.ts";
 import { API_KEY, NAMESPACE, PLATFORM_NAMESPACE, poll, type RunningManager } from "./harness.ts";
-import type { KubeClient } from "../src/services/k8s-client.ts";
+import type { KubeClient } from "../src/k8s/client.ts";
 
 const log = (line: string) => process.stderr.write(`[real-pod] ${line}\n`);
 const auth = { authorization: `Bearer ${API_KEY}` };

@@ -4,7 +4,7 @@
  * webhook takes), and a listing of everything labelled for a user, as the admin sees it.
  */
 import { instanceNames } from "@clawbox/shared";
-import type { KubeClient } from "../src/services/k8s-client.ts";
+import type { KubeClient } from "../src/k8s/client.ts";
 import { NAMESPACE, poll } from "./harness.ts";
 
 const VAP = "/apis/admissionregistration.k8s.io/v1";
@@ -50,18 +50,20 @@ export async function refuse(admin: KubeClient, kind: RefusedKind, userId: strin
     spec: { policyName: name, validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACE } } } },
   }, TEST_MANAGER);
   // Policies take effect a moment after they are stored: probe with a server-side dry run.
-  await poll(`the policy refusing ${kind} of ${userId}`, async () => {
+  const probe = () => {
     const path = `${r.prefix}/namespaces/${NAMESPACE}/${r.plural}/probe-${userId}?fieldManager=${TEST_MANAGER}&dryRun=All`;
-    const res = await admin.request("apply", "PATCH", path, { body: probeObject(kind, userId), contentType: "application/apply-patch+yaml" }).then(
+    return admin.request("apply", "PATCH", path, { body: probeObject(kind, userId), contentType: "application/apply-patch+yaml" }).then(
       () => "admitted",
       (e) => (String(e?.message).includes("test policy refuses") ? "refused" : `error ${e?.message}`),
     );
-    return res === "refused";
-  }, 30_000, 200);
+  };
+  await poll(`the policy refusing ${kind} of ${userId}`, async () => (await probe()) === "refused", 30_000, 200);
+  // Lifting it also takes a moment to reach the API server's admission: resolves once admitted again.
   return async () => {
     for (const p of [`${VAP}/validatingadmissionpolicybindings/${name}`, `${VAP}/validatingadmissionpolicies/${name}`]) {
       await admin.request("delete", "DELETE", p).catch(() => undefined);
     }
+    await poll(`the policy refusing ${kind} of ${userId} lifted`, async () => (await probe()) === "admitted", 30_000, 200);
   };
 }
 

@@ -5,13 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive } from "@clawbox/shared/proc";
-import { freePortBase } from "../../../test/support/free-port-base.ts";
+import { freePort, freePortBase } from "../../../test/support/ports.ts";
 
 const MANAGER = fileURLToPath(new URL("../src/index.ts", import.meta.url));
 const API_KEY = "stop-during-boot-key";
@@ -23,15 +22,6 @@ afterAll(() => {
   if (manager && manager.exitCode === null) manager.kill("SIGKILL");
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Live (not zombie) processes whose real uid is `uid` (the instance's, on the host). */
 function processesOf(uid: number): number[] {

@@ -1,27 +1,5 @@
-import type { ModelSettings } from "./contract/model.ts";
-
-/** Inputs of an instance (the Manager's create body); its status is in contract/instance.ts. */
-export interface InstanceResources {
-  requests?: { cpu?: string; memory?: string };
-  limits?: { cpu?: string; memory?: string };
-}
-
-/** Body of POST /api/instances. */
-export interface CreateInstanceInput {
-  userId: string;
-  /** Env-style secrets for the gateway (e.g. ANTHROPIC_API_KEY, OPENROUTER_API_KEY). Never echoed back. */
-  secrets?: Record<string, string>;
-  resources?: InstanceResources;
-  imageTag?: string;
-  /** The assistant's model; its key goes only into the instance's model Secret / secret store. */
-  model?: ModelSettings;
-}
-
-export interface DeleteInstanceResult {
-  userId: string;
-  deleted: boolean;
-  pvcPreserved: boolean;
-}
+// An instance's create body, delete answer and status are the contract's
+// (contract/instance-api.ts, contract/instance.ts).
 
 /** How the Manager reaches one instance's pod agent and its noVNC/websockify. */
 export interface InstanceEndpoint {

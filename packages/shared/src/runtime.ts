@@ -1,6 +1,7 @@
 import type { ModelSettings } from "./contract/model.ts";
 import type { InstanceStatus } from "./contract/instance.ts";
-import type { CreateInstanceInput, DeleteInstanceResult, InstanceEndpoint } from "./instance.ts";
+import type { CreateInstanceInput, DeleteInstanceResult } from "./contract/instance-api.ts";
+import type { InstanceEndpoint } from "./instance.ts";
 
 /**
  * One interface, two runtimes: `kubernetes` (objects in a namespace) and `local`

@@ -45,3 +45,11 @@ export async function screenshotBoth(page: Page, name: string): Promise<string[]
 export async function newPhoneContext(browser: Browser, locale = "en-US"): Promise<BrowserContext> {
   return browser.newContext({ viewport: VIEWPORTS.phone, locale, deviceScaleFactor: 1 });
 }
+
+/** A page on a phone that accepts confirm() (asked before deletes) and collects the page's errors. */
+export async function phonePage(browser: Browser, pageErrors: string[], locale = "en-US"): Promise<Page> {
+  const page = await (await newPhoneContext(browser, locale)).newPage();
+  page.on("dialog", (d) => void d.accept());
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  return page;
+}

@@ -1,25 +1,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startPlatformProcess, type StartedPlatform } from "../../e2e/support/platform.ts";
-import { freePortBase } from "../../support/free-port-base.ts";
+import { freePort, freePortBase } from "../../support/ports.ts";
 import { call } from "./http.ts";
 
 /**
  * The attacked target: the real platform exactly as `npm start` runs it (Manager with the local
  * runtime, App API on PGlite, the app's one-origin proxy), on ports free at the time.
  */
-/** A TCP port free right now (the kernel picks it), so parallel checkouts never collide. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 /** Per-address limit of the auth routes during the suite (each test uses its own addresses). */
 export const AUTH_RATE_LIMIT_PER_MINUTE = 30;
 

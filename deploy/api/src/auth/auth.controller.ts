@@ -1,11 +1,30 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from "@nestjs/common";
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from "@nestjs/swagger";
+import {
+  type AppleAuth,
+  AppleAuthSchema,
+  type AuthSession,
+  AuthSessionSchema,
+  type GoogleAuth,
+  GoogleAuthSchema,
+  type Login,
+  LoginSchema,
+  type Refresh,
+  RefreshSchema,
+  type Signup,
+  SignupSchema,
+} from "@clawbox/shared";
+import { ApiContractBody, ContractPipe, openApiSchema } from "../common/contract.pipe.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
 import { AuthRateLimitGuard } from "../common/rate-limit.guard.ts";
 import { AuthGuard } from "./auth.guard.ts";
 import { AuthService } from "./auth.service.ts";
-import { AppleAuthDto, AuthResponse, GoogleAuthDto, LoginDto, RefreshDto, SignupDto } from "./dto/auth.dto.ts";
 
+const session = { schema: openApiSchema(AuthSessionSchema) };
+/** Emails are compared case-insensitively: stored and looked up trimmed and lower-case. */
+const normalEmail = (email: string) => email.trim().toLowerCase();
+
+/** Bodies and answers are the contract's (@clawbox/shared contract/account.ts). */
 @ApiTags("auth")
 @ApiTooManyRequestsResponse({ description: "Rate limited per IP and route: {error, code:'rate_limited'}" })
 @UseGuards(AuthRateLimitGuard)
@@ -14,36 +33,41 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post("signup")
-  @ApiCreatedResponse({ type: AuthResponse })
-  signup(@Body() body: SignupDto): Promise<AuthResponse> {
-    return this.auth.signup(body.email, body.password, body.name);
+  @ApiContractBody(SignupSchema)
+  @ApiCreatedResponse(session)
+  signup(@Body(new ContractPipe(SignupSchema)) body: Signup): Promise<AuthSession> {
+    return this.auth.signup(normalEmail(body.email), body.password, body.name);
   }
 
   @Post("login")
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponse })
-  login(@Body() body: LoginDto): Promise<AuthResponse> {
-    return this.auth.login(body.email, body.password);
+  @ApiContractBody(LoginSchema)
+  @ApiOkResponse(session)
+  login(@Body(new ContractPipe(LoginSchema)) body: Login): Promise<AuthSession> {
+    return this.auth.login(normalEmail(body.email), body.password);
   }
 
   @Post("google")
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponse })
-  google(@Body() body: GoogleAuthDto): Promise<AuthResponse> {
+  @ApiContractBody(GoogleAuthSchema)
+  @ApiOkResponse(session)
+  google(@Body(new ContractPipe(GoogleAuthSchema)) body: GoogleAuth): Promise<AuthSession> {
     return this.auth.google(body.idToken);
   }
 
   @Post("apple")
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponse })
-  apple(@Body() body: AppleAuthDto): Promise<AuthResponse> {
+  @ApiContractBody(AppleAuthSchema)
+  @ApiOkResponse(session)
+  apple(@Body(new ContractPipe(AppleAuthSchema)) body: AppleAuth): Promise<AuthSession> {
     return this.auth.apple(body.idToken, body.nonce, body.name);
   }
 
   @Post("refresh")
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponse })
-  refresh(@Body() body: RefreshDto): Promise<AuthResponse> {
+  @ApiContractBody(RefreshSchema)
+  @ApiOkResponse(session)
+  refresh(@Body(new ContractPipe(RefreshSchema)) body: Refresh): Promise<AuthSession> {
     return this.auth.refresh(body.refreshToken);
   }
 
@@ -51,7 +75,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @UseGuards(AuthGuard)
-  async logout(@CurrentUser() user: AuthUser, @Body() body: RefreshDto): Promise<void> {
+  @ApiContractBody(RefreshSchema)
+  async logout(@CurrentUser() user: AuthUser, @Body(new ContractPipe(RefreshSchema)) body: Refresh): Promise<void> {
     await this.auth.logout(user.id, body.refreshToken);
   }
 }

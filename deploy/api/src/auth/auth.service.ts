@@ -4,13 +4,13 @@ import type { UserRow } from "../db/schema.ts";
 import { ApiMetrics } from "../common/metrics.ts";
 import { LOGGER } from "../common/tokens.ts";
 import { UsersRepository } from "../users/users.repository.ts";
-import type { AuthResponse, UserView } from "./dto/auth.dto.ts";
+import type { AuthSession, User } from "@clawbox/shared";
 import { IdTokenVerifier, type SocialIdentity } from "./id-token.verifier.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./password.ts";
 import { TokenService } from "./token.service.ts";
 
-export const userView = (u: UserRow): UserView => ({ id: u.id, email: u.email, name: u.name });
+export const userView = (u: UserRow): User => ({ id: u.id, email: u.email, name: u.name });
 
 @Injectable()
 export class AuthService {
@@ -23,11 +23,11 @@ export class AuthService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  private async session(user: UserRow): Promise<AuthResponse> {
+  private async session(user: UserRow): Promise<AuthSession> {
     return { user: userView(user), ...(await this.tokens.issue(user.id)) };
   }
 
-  async signup(email: string, password: string, name?: string): Promise<AuthResponse> {
+  async signup(email: string, password: string, name?: string): Promise<AuthSession> {
     const user = await this.users.insertWithPassword(email, await hashPassword(password), name ?? null);
     if (!user) {
       this.metrics.authEvents.inc({ event: "signup", outcome: "email_taken" });
@@ -38,7 +38,7 @@ export class AuthService {
     return this.session(user);
   }
 
-  async login(email: string, password: string): Promise<AuthResponse> {
+  async login(email: string, password: string): Promise<AuthSession> {
     // Unknown emails are throttled the same way, so the limit does not reveal which exist.
     this.throttle.assertAllowed(email);
     const user = await this.users.findByEmail(email);
@@ -54,11 +54,11 @@ export class AuthService {
     return this.session(user);
   }
 
-  async google(idToken: string): Promise<AuthResponse> {
+  async google(idToken: string): Promise<AuthSession> {
     return this.social(await this.idTokens.verifyGoogle(idToken));
   }
 
-  async apple(idToken: string, nonce: string, name?: string): Promise<AuthResponse> {
+  async apple(idToken: string, nonce: string, name?: string): Promise<AuthSession> {
     const identity = await this.idTokens.verifyApple(idToken, nonce);
     return this.social({ ...identity, name: name ?? null });
   }
@@ -67,7 +67,7 @@ export class AuthService {
    * Finds the account of this Google/Apple subject; else links it to the account with the same
    * provider-verified email; else creates one.
    */
-  private async social(identity: SocialIdentity): Promise<AuthResponse> {
+  private async social(identity: SocialIdentity): Promise<AuthSession> {
     const { provider, sub } = identity;
     let user = await this.users.findBySocial(provider, sub);
     if (!user && identity.email && identity.emailVerified) {
@@ -85,7 +85,7 @@ export class AuthService {
     return this.session(user);
   }
 
-  async refresh(refreshToken: string): Promise<AuthResponse> {
+  async refresh(refreshToken: string): Promise<AuthSession> {
     const { userId, tokens } = await this.tokens.rotate(refreshToken);
     const user = await this.users.findById(userId);
     if (!user) throw new HttpError(401, "Account no longer exists", { code: "invalid_refresh_token" });

@@ -1,4 +1,5 @@
-import type { PipeTransform } from "@nestjs/common";
+import { applyDecorators, type PipeTransform } from "@nestjs/common";
+import { ApiBody, ApiQuery } from "@nestjs/swagger";
 import { parseContract } from "@clawbox/shared";
 
 /**
@@ -16,6 +17,16 @@ export class ContractPipe implements PipeTransform {
   transform(value: unknown): unknown {
     return parseContract(this.schema, value, this.context);
   }
+}
+
+/** Documents a route's body as the contract schema it is validated with. */
+export const ApiContractBody = (schema: object) => ApiBody({ schema: openApiSchema(schema) });
+
+/** Documents each property of a contract query schema as a query parameter. */
+export function ApiContractQuery(schema: { properties: Record<string, object>; required?: string[] }) {
+  return applyDecorators(
+    ...Object.entries(schema.properties).map(([name, s]) => ApiQuery({ name, required: schema.required?.includes(name) ?? false, schema: openApiSchema(s) })),
+  );
 }
 
 /** A contract schema as an OpenAPI schema object (plain JSON, no `$id`). */

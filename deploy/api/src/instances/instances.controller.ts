@@ -1,21 +1,34 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from "@nestjs/common";
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
-import { type InstanceView, InstanceViewSchema, type TelegramSetup, TelegramSetupSchema } from "@clawbox/shared";
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
+import {
+  type InstanceDeleted,
+  InstanceDeletedSchema,
+  type InstanceDeleteQuery,
+  InstanceDeleteQuerySchema,
+  type InstanceView,
+  InstanceViewSchema,
+  type PairingApprove,
+  PairingApproveSchema,
+  type PairingListQuery,
+  PairingListQuerySchema,
+  type RpcCall,
+  RpcCallSchema,
+  type TelegramSetup,
+  TelegramSetupSchema,
+  type TelegramStatusQuery,
+  TelegramStatusQuerySchema,
+  type VncTicket,
+  VncTicketSchema,
+  type WhatsappQr,
+  WhatsappQrSchema,
+  type WhatsappWait,
+  WhatsappWaitSchema,
+} from "@clawbox/shared";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
-import {
-  CreateInstanceDto,
-  DeleteInstanceQuery,
-  PairingApproveDto,
-  PairingListQuery,
-  RpcDto,
-  TelegramStatusQuery,
-  VncTicketView,
-  WhatsappQrDto,
-  WhatsappWaitDto,
-} from "./dto/instances.dto.ts";
+import { CreateInstanceDto } from "./dto/instances.dto.ts";
 import { InstancesService } from "./instances.service.ts";
-import { ContractPipe, openApiSchema } from "../common/contract.pipe.ts";
+import { ApiContractBody, ApiContractQuery, ContractPipe, openApiSchema } from "../common/contract.pipe.ts";
 
 const instanceViewDoc = { schema: openApiSchema(InstanceViewSchema) };
 
@@ -46,8 +59,10 @@ export class InstancesController {
   }
 
   @Delete(":id")
-  delete(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query() q: DeleteInstanceQuery) {
-    return this.instances.delete(user.id, id, q.preservePvc ?? true);
+  @ApiContractQuery(InstanceDeleteQuerySchema)
+  @ApiOkResponse({ schema: openApiSchema(InstanceDeletedSchema) })
+  delete(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query(new ContractPipe(InstanceDeleteQuerySchema, "query")) q: InstanceDeleteQuery): Promise<InstanceDeleted> {
+    return this.instances.delete(user.id, id, q.preservePvc !== "false");
   }
 
   @Post(":id/restart")
@@ -57,20 +72,19 @@ export class InstancesController {
     return this.instances.restart(user.id, id);
   }
 
+  // The gateway routes take the contract's schemas (@clawbox/shared), the same the Manager's
+  // routes are validated with; the Manager's answers pass through.
   @Post(":id/telegram/setup")
   @HttpCode(200)
-  @ApiBody({ schema: openApiSchema(TelegramSetupSchema) })
+  @ApiContractBody(TelegramSetupSchema)
   telegramSetup(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(TelegramSetupSchema)) body: TelegramSetup) {
     return this.instances.passThrough(user.id, id, { method: "POST", path: "/telegram/setup", body });
   }
 
   @Get(":id/telegram/status")
-  telegramStatus(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query() q: TelegramStatusQuery) {
-    return this.instances.passThrough(user.id, id, {
-      method: "GET",
-      path: "/telegram/status",
-      query: { probe: q.probe === undefined ? undefined : String(q.probe) },
-    });
+  @ApiContractQuery(TelegramStatusQuerySchema)
+  telegramStatus(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query(new ContractPipe(TelegramStatusQuerySchema, "query")) q: TelegramStatusQuery) {
+    return this.instances.passThrough(user.id, id, { method: "GET", path: "/telegram/status", query: { probe: q.probe } });
   }
 
   @Post(":id/telegram/logout")
@@ -80,31 +94,30 @@ export class InstancesController {
   }
 
   @Get(":id/pairing/list")
-  pairingList(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query() q: PairingListQuery) {
-    return this.instances.passThrough(user.id, id, { method: "GET", path: "/pairing/list", query: { channel: q.channel } });
+  @ApiContractQuery(PairingListQuerySchema)
+  pairingList(@CurrentUser() user: AuthUser, @Param("id") id: string, @Query(new ContractPipe(PairingListQuerySchema, "query")) q: PairingListQuery) {
+    return this.instances.passThrough(user.id, id, { method: "GET", path: "/pairing/list", query: { channel: q.channel, accountId: q.accountId } });
   }
 
   @Post(":id/pairing/approve")
   @HttpCode(200)
-  pairingApprove(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: PairingApproveDto) {
+  @ApiContractBody(PairingApproveSchema)
+  pairingApprove(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(PairingApproveSchema)) body: PairingApprove) {
     return this.instances.passThrough(user.id, id, { method: "POST", path: "/pairing/approve", body });
   }
 
   @Post(":id/whatsapp/qr")
   @HttpCode(200)
-  whatsappQr(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: WhatsappQrDto) {
-    return this.instances.passThrough(user.id, id, { method: "POST", path: "/whatsapp/qr", body, timeoutMs: 90_000 });
+  @ApiContractBody(WhatsappQrSchema)
+  whatsappQr(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(WhatsappQrSchema)) body: WhatsappQr) {
+    return this.instances.passThrough(user.id, id, { method: "POST", path: "/whatsapp/qr", body, timeoutMs: (body.timeoutMs ?? 30_000) + 60_000 });
   }
 
   @Post(":id/whatsapp/wait")
   @HttpCode(200)
-  whatsappWait(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: WhatsappWaitDto) {
-    return this.instances.passThrough(user.id, id, {
-      method: "POST",
-      path: "/whatsapp/wait",
-      body,
-      timeoutMs: (body.timeoutMs ?? 120_000) + 10_000,
-    });
+  @ApiContractBody(WhatsappWaitSchema)
+  whatsappWait(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(WhatsappWaitSchema)) body: WhatsappWait) {
+    return this.instances.passThrough(user.id, id, { method: "POST", path: "/whatsapp/wait", body, timeoutMs: (body.timeoutMs ?? 120_000) + 10_000 });
   }
 
   @Get(":id/whatsapp/status")
@@ -114,14 +127,15 @@ export class InstancesController {
 
   @Post(":id/rpc")
   @HttpCode(200)
-  rpc(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body() body: RpcDto) {
+  @ApiContractBody(RpcCallSchema)
+  rpc(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(RpcCallSchema)) body: RpcCall) {
     return this.instances.rpc(user.id, id, body.method, body.params, body.timeoutMs);
   }
 
   @Post(":id/vnc/ticket")
   @HttpCode(200)
-  @ApiOkResponse({ type: VncTicketView })
-  vncTicket(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<VncTicketView> {
+  @ApiOkResponse({ schema: openApiSchema(VncTicketSchema) })
+  vncTicket(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<VncTicket> {
     return this.instances.vncTicket(user.id, id);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type InstanceStatus, type InstanceView, type Logger, notFound, signVncTicket } from "@clawbox/shared";
+import { badRequest, HttpError, type InstanceDeleted, type InstanceStatus, type InstanceView, type VncTicket, type Logger, notFound, signVncTicket } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import type { InstanceRow } from "../db/schema.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -8,9 +8,8 @@ import { managerUserIdFor } from "../manager/manager-user-id.ts";
 import { ModelSettingsService } from "../model/model-settings.service.ts";
 import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
 import { SubscriptionsService } from "../subscriptions/subscriptions.service.ts";
-import type { VncTicketView } from "./dto/instances.dto.ts";
 import { InstancesRepository } from "./instances.repository.ts";
-import { isUserRpcAllowed } from "./rpc-allowlist.ts";
+import { isUserRpcAllowed, USER_RPC_TIMEOUT_MAX_MS } from "./rpc-allowlist.ts";
 
 const VNC_TICKET_TTL_SECONDS = 60;
 
@@ -117,7 +116,7 @@ export class InstancesService {
     for (const row of rows) await this.manager.setModel(row.managerUserId, model?.settings ?? null);
   }
 
-  async delete(ownerId: string, id: string, preservePvc: boolean) {
+  async delete(ownerId: string, id: string, preservePvc: boolean): Promise<InstanceDeleted> {
     const row = await this.owned(ownerId, id);
     const result = await this.manager.delete(row.managerUserId, preservePvc);
     await this.instances.delete(row.id);
@@ -146,6 +145,9 @@ export class InstancesService {
         rule: "allowlist",
       });
     }
+    if (timeoutMs !== undefined && timeoutMs > USER_RPC_TIMEOUT_MAX_MS) {
+      throw badRequest("timeoutMs", "maximum", `timeoutMs must be at most ${USER_RPC_TIMEOUT_MAX_MS}`);
+    }
     return this.passThrough(ownerId, id, {
       method: "POST",
       path: "/rpc",
@@ -154,7 +156,7 @@ export class InstancesService {
     });
   }
 
-  async vncTicket(ownerId: string, id: string): Promise<VncTicketView> {
+  async vncTicket(ownerId: string, id: string): Promise<VncTicket> {
     const row = await this.owned(ownerId, id);
     // Bound to this instance, its Manager userId and the user it is issued to; single use.
     const ticket = signVncTicket(this.config.managerApiKey, { userId: row.managerUserId, instanceId: row.id, subject: ownerId }, VNC_TICKET_TTL_SECONDS);

@@ -18,4 +18,7 @@ export const USER_RPC_ALLOWLIST: ReadonlySet<string> = new Set([
   "last-heartbeat",
 ]);
 
+/** The longest RPC an app user may ask for (the Manager's own cap is RPC_TIMEOUT_MAX_MS). */
+export const USER_RPC_TIMEOUT_MAX_MS = 120_000;
+
 export const isUserRpcAllowed = (method: string) => USER_RPC_ALLOWLIST.has(method);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type InstanceStatus, type Logger, type ModelSettings } from "@clawbox/shared";
+import { type CreateInstanceInput, HttpError, type InstanceStatus, type Logger, type ModelSettings } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import { ApiMetrics } from "../common/metrics.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -29,7 +29,8 @@ export class ManagerClient {
   ) {}
 
   create(userId: string, secrets: Record<string, string>, model?: ModelSettings): Promise<InstanceStatus & { created?: boolean }> {
-    return this.request("create", "POST", "/api/instances", { body: { userId, secrets, ...(model ? { model } : {}) } });
+    const body: CreateInstanceInput = { userId, secrets, ...(model ? { model } : {}) };
+    return this.request("create", "POST", "/api/instances", { body });
   }
 
   /** The instance restarts with the new model, keeping its data; null when the Manager has no such instance. */

@@ -1,21 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, UseGuards } from "@nestjs/common";
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from "@nestjs/swagger";
+import { type Subscription, SubscriptionSchema } from "@clawbox/shared";
+import { openApiSchema } from "../common/contract.pipe.ts";
 import { safeEqual, unauthorized } from "@clawbox/shared";
 import { IsObject, IsOptional, IsString } from "class-validator";
 import type { ApiConfig } from "../config.ts";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
 import { CONFIG } from "../common/tokens.ts";
-import { SubscriptionsService, type RevenueCatEvent, type SubscriptionView } from "./subscriptions.service.ts";
+import { SubscriptionsService, type RevenueCatEvent } from "./subscriptions.service.ts";
 
-class SubscriptionResponse implements SubscriptionView {
-  @ApiProperty() active: boolean;
-  @ApiProperty({ example: "pro" }) entitlement: string;
-  @ApiProperty({ nullable: true, type: String, format: "date-time" }) expiresAt: string | null;
-  @ApiProperty({ example: "revenuecat_api" }) source: string;
-  @ApiProperty({ description: "false when subscriptions are off: everyone is entitled" }) required: boolean;
-}
-
+// The RevenueCat webhook is RevenueCat's shape (a third party's), not one of ClawBox's boundaries.
 /** Documentation only: RevenueCat sends many more fields, read defensively by the service. */
 class RevenueCatEventDto {
   @ApiPropertyOptional() type?: string;
@@ -42,8 +37,8 @@ export class SubscriptionsController {
   @Get("subscription")
   @ApiBearerAuth()
   @UseGuards(AuthGuard)
-  @ApiOkResponse({ type: SubscriptionResponse })
-  status(@CurrentUser() user: AuthUser): Promise<SubscriptionView> {
+  @ApiOkResponse({ schema: openApiSchema(SubscriptionSchema) })
+  status(@CurrentUser() user: AuthUser): Promise<Subscription> {
     return this.subscriptions.status(user.id);
   }
 

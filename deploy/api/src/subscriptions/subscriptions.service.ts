@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type Logger } from "@clawbox/shared";
+import { HttpError, type Logger, type Subscription } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
 import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
@@ -7,15 +7,6 @@ import { UsersRepository } from "../users/users.repository.ts";
 import { RevenueCatClient } from "./revenuecat.client.ts";
 import { SubscriptionsRepository } from "./subscriptions.repository.ts";
 
-export interface SubscriptionView {
-  active: boolean;
-  entitlement: string;
-  expiresAt: string | null;
-  /** "not_required" | "revenuecat_api" | "revenuecat_webhook" | "none" */
-  source: string;
-  /** false when subscriptions are off (no REVENUECAT_API_KEY): everyone is entitled. */
-  required: boolean;
-}
 
 export interface RevenueCatEvent {
   type?: string;
@@ -61,7 +52,7 @@ export class SubscriptionsService {
     return !!this.config.revenuecatApiKey;
   }
 
-  async status(userId: string): Promise<SubscriptionView> {
+  async status(userId: string): Promise<Subscription> {
     const entitlement = this.config.revenuecatEntitlement;
     if (!this.required) return { active: true, entitlement, expiresAt: null, source: "not_required", required: false };
     const cached = await this.subscriptions.find(userId);

@@ -1,8 +1,10 @@
 import { Controller, Delete, Get, HttpCode, UseGuards } from "@nestjs/common";
-import { ApiBearerAuth, ApiTags } from "@nestjs/swagger";
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from "@nestjs/swagger";
+import { type Profile, ProfileSchema } from "@clawbox/shared";
+import { openApiSchema } from "../common/contract.pipe.ts";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
-import { UsersService, type ProfileView } from "./users.service.ts";
+import { UsersService } from "./users.service.ts";
 
 @ApiTags("users")
 @ApiBearerAuth()
@@ -12,7 +14,8 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get("me")
-  me(@CurrentUser() user: AuthUser): Promise<ProfileView> {
+  @ApiOkResponse({ schema: openApiSchema(ProfileSchema) })
+  me(@CurrentUser() user: AuthUser): Promise<Profile> {
     return this.users.me(user.id);
   }
 

@@ -1,17 +1,9 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { HttpError, type Logger } from "@clawbox/shared";
+import { HttpError, type Logger, type Profile } from "@clawbox/shared";
 import { LOGGER } from "../common/tokens.ts";
 import { InstancesService } from "../instances/instances.service.ts";
 import { OpenRouterKeysService } from "../openrouter/openrouter-keys.service.ts";
 import { UsersRepository } from "./users.repository.ts";
-
-export interface ProfileView {
-  id: string;
-  email: string | null;
-  name: string | null;
-  createdAt: string;
-  signInMethods: { password: boolean; google: boolean; apple: boolean };
-}
 
 @Injectable()
 export class UsersService {
@@ -22,7 +14,7 @@ export class UsersService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async me(userId: string): Promise<ProfileView> {
+  async me(userId: string): Promise<Profile> {
     const u = await this.users.findById(userId);
     if (!u) throw new HttpError(401, "Account no longer exists", { code: "invalid_token" });
     return {

@@ -12,13 +12,30 @@ import {
   type PairingRequest,
   type Subscription,
   type TelegramStatus,
-  type User,
   type VncTicket,
   type WhatsAppQr,
   type WhatsAppStatus,
   type WhatsAppWait,
 } from "./models.ts";
 import type { TokenStore } from "./token-store.ts";
+import type {
+  AppleAuth,
+  GoogleAuth,
+  InstanceDeleted,
+  Login,
+  PairingApprove,
+  PairingApproveResult,
+  PairingList,
+  Profile,
+  Refresh,
+  RpcCall,
+  Signup,
+  TelegramLogoutResult,
+  TelegramSetup,
+  TelegramSetupResult,
+  WhatsappQr,
+  WhatsappWait,
+} from "@clawbox/shared";
 
 /** The client takes exactly what its interceptor takes. */
 export type ApiClientOptions = AuthInterceptorOptions;
@@ -42,31 +59,31 @@ export class ApiClient {
   }
 
   // --- auth (no JWT) ---
-  signup(input: { email: string; password: string; name?: string }) {
+  signup(input: Signup) {
     return this.authCall("/auth/signup", input);
   }
-  login(input: { email: string; password: string }) {
+  login(input: Login) {
     return this.authCall("/auth/login", input);
   }
   google(idToken: string) {
-    return this.authCall("/auth/google", { idToken });
+    return this.authCall("/auth/google", { idToken } satisfies GoogleAuth);
   }
   /** `nonce`: the raw nonce; Apple's token carries its sha256 (hex). */
   apple(idToken: string, nonce: string, name?: string) {
-    return this.authCall("/auth/apple", { idToken, nonce, name });
+    return this.authCall("/auth/apple", { idToken, nonce, ...(name ? { name } : {}) } satisfies AppleAuth);
   }
   /** Revokes the refresh token server-side (best effort) and forgets the session locally. */
   async logout(): Promise<void> {
     const tokens = this.tokens.get();
     if (tokens) {
-      await this.json("POST", "/auth/logout", { refreshToken: tokens.refreshToken }).catch(() => undefined);
+      await this.json("POST", "/auth/logout", { refreshToken: tokens.refreshToken } satisfies Refresh).catch(() => undefined);
     }
     this.tokens.set(null);
   }
 
   // --- account ---
   me() {
-    return this.json<User>("GET", "/users/me");
+    return this.json<Profile>("GET", "/users/me");
   }
   async deleteAccount(): Promise<void> {
     await this.json("DELETE", "/users/me");
@@ -92,7 +109,7 @@ export class ApiClient {
     return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
   }
   deleteInstance(id: string) {
-    return this.json<unknown>("DELETE", `/instances/${encodeURIComponent(id)}?preservePvc=true`);
+    return this.json<InstanceDeleted>("DELETE", `/instances/${encodeURIComponent(id)}?preservePvc=true`);
   }
 
   // --- the assistant's model (Settings > Assistant's model) ---
@@ -158,35 +175,32 @@ export class ApiClient {
 
   // --- channels ---
   telegramSetup(id: string, botToken: string) {
-    return this.json<unknown>("POST", `${inst(id)}/telegram/setup`, { botToken });
+    return this.json<TelegramSetupResult>("POST", `${inst(id)}/telegram/setup`, { botToken } satisfies TelegramSetup);
   }
   telegramStatus(id: string) {
     return this.json<TelegramStatus>("GET", `${inst(id)}/telegram/status?probe=true`);
   }
   telegramLogout(id: string) {
-    return this.json<unknown>("POST", `${inst(id)}/telegram/logout`, {});
+    return this.json<TelegramLogoutResult>("POST", `${inst(id)}/telegram/logout`, {});
   }
   async pairingList(id: string, channel = "telegram"): Promise<PairingRequest[]> {
-    const body = await this.json<PairingRequest[] | { requests: PairingRequest[] }>(
-      "GET",
-      `${inst(id)}/pairing/list?channel=${encodeURIComponent(channel)}`,
-    );
-    return Array.isArray(body) ? body : (body.requests ?? []);
+    const body = await this.json<PairingList>("GET", `${inst(id)}/pairing/list?channel=${encodeURIComponent(channel)}`);
+    return body.requests;
   }
   pairingApprove(id: string, code: string, channel = "telegram") {
-    return this.json<unknown>("POST", `${inst(id)}/pairing/approve`, { channel, code, notify: true });
+    return this.json<PairingApproveResult>("POST", `${inst(id)}/pairing/approve`, { channel, code, notify: true } satisfies PairingApprove);
   }
   whatsappQr(id: string) {
-    return this.json<WhatsAppQr>("POST", `${inst(id)}/whatsapp/qr`, { force: true });
+    return this.json<WhatsAppQr>("POST", `${inst(id)}/whatsapp/qr`, { force: true } satisfies WhatsappQr);
   }
   whatsappWait(id: string, timeoutMs = 120_000) {
-    return this.json<WhatsAppWait>("POST", `${inst(id)}/whatsapp/wait`, { timeoutMs });
+    return this.json<WhatsAppWait>("POST", `${inst(id)}/whatsapp/wait`, { timeoutMs } satisfies WhatsappWait);
   }
   whatsappStatus(id: string) {
     return this.json<WhatsAppStatus>("GET", `${inst(id)}/whatsapp/status`);
   }
-  rpc<T = unknown>(id: string, method: string, params?: unknown) {
-    return this.json<T>("POST", `${inst(id)}/rpc`, { method, params });
+  rpc<T = unknown>(id: string, method: string, params?: RpcCall["params"]) {
+    return this.json<T>("POST", `${inst(id)}/rpc`, { method, ...(params ? { params } : {}) } satisfies RpcCall);
   }
   vncTicket(id: string) {
     return this.json<VncTicket>("POST", `${inst(id)}/vnc/ticket`, {});

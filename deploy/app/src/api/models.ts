@@ -1,8 +1,16 @@
 /** Typed models of the App API (the guide's Flutter models: User, AuthTokens, Instance, PairingRequest). */
+import type { AuthSession, User } from "@clawbox/shared";
 
-// The instance, pairing, model and chat shapes are the shared contract's (TypeBox), imported as
-// types only so nothing of TypeBox reaches the bundle.
+// Every shape the App API sends or takes is the shared contract's (TypeBox), imported as types
+// only so nothing of TypeBox reaches the bundle. Only what the app derives itself is defined here.
 export type {
+  AuthSession,
+  ErrorShape as ApiErrorBody,
+  Subscription,
+  User,
+  VncTicket,
+  ChannelStatus as TelegramStatus,
+  ChannelStatus as WhatsAppStatus,
   ChatErrorCode,
   ChatHistory,
   ChatMessage,
@@ -13,13 +21,9 @@ export type {
   ModelSettings,
   ModelView,
   PairingRequest,
+  WhatsappQrResult as WhatsAppQr,
+  WhatsappWaitResult as WhatsAppWait,
 } from "@clawbox/shared";
-
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-}
 
 export interface AuthTokens {
   accessToken: string;
@@ -34,55 +38,11 @@ export interface AuthResponse {
   tokens: AuthTokens;
 }
 
-export interface Subscription {
-  active: boolean;
-  entitlement: string | null;
-  expiresAt: string | null;
-  source: string | null;
-  /** false when the server runs without subscriptions: the paywall is skipped. */
-  required: boolean;
-}
-
-export interface TelegramStatus {
-  configured: boolean;
-  running: boolean;
-  [extra: string]: unknown;
-}
-
-export interface WhatsAppQr {
-  qrDataUrl?: string;
-  message?: string;
-}
-
-export interface WhatsAppWait {
-  connected: boolean;
-  message?: string;
-}
-
-export interface WhatsAppStatus {
-  connected: boolean;
-  [extra: string]: unknown;
-}
-
-export interface VncTicket {
-  ticket: string;
-  path: string;
-  expiresAt: string;
-}
-
 /** Runtime config the server hands the app at /config.json. */
 export interface AppConfig {
   apiBase: string;
   googleClientId: string | null;
   appleClientId: string | null;
-}
-
-/** The API's one error shape. */
-export interface ApiErrorBody {
-  error: string;
-  code?: string;
-  field?: string;
-  rule?: string;
 }
 
 /** Accepts an ISO string, epoch seconds or epoch milliseconds. */
@@ -96,8 +56,8 @@ export function toEpochMs(value: unknown): number {
   throw new Error(`not a time: ${String(value)}`);
 }
 
-export function parseAuthResponse(body: Record<string, unknown>): AuthResponse {
-  const user = body.user as User;
+export function parseAuthResponse(body: AuthSession): AuthResponse {
+  const user = body.user;
   return {
     user: { id: user.id, email: user.email, name: user.name ?? null },
     tokens: {

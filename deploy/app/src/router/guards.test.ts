@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Subscription } from "../api/models.ts";
 import { redirectFor } from "./guards.ts";
 
-const off: Subscription = { active: false, entitlement: null, expiresAt: null, source: null, required: false };
+const off: Subscription = { active: false, entitlement: "pro", expiresAt: null, source: "none", required: false };
 const needed: Subscription = { ...off, required: true };
 const paid: Subscription = { active: true, entitlement: "pro", expiresAt: "2030-01-01T00:00:00Z", source: "revenuecat", required: true };
 

@@ -22,7 +22,7 @@ function TelegramConnect({ instance }: { instance: Instance }) {
   const api = session.api;
   const [token, setToken] = useState("");
   const [tokenError, setTokenError] = useState<string | null>(null);
-  const [status, setStatus] = useState<TelegramStatus | null>(null);
+  const [status, setStatus] = useState<Pick<TelegramStatus, "configured" | "running"> | null>(null);
   const [requests, setRequests] = useState<PairingRequest[] | null>(null);
   const [approved, setApproved] = useState<string | null>(null);
 

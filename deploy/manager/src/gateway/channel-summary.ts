@@ -1,25 +1,12 @@
+import type { ChannelStatus } from "@clawbox/shared/contract/index";
+
 /**
  * `channels.status {channel}` -> a short, clear summary of one channel for the app
  * (the full answer lists every account with ~20 fields).
  */
-export interface ChannelSummary {
-  channel: string;
-  /** The gateway knows this channel (plugin loaded / bundled). */
-  available: boolean;
-  configured: boolean;
-  running: boolean;
-  connected: boolean;
-  linked?: boolean;
-  state?: string;
-  lastError: string | null;
-  accounts: Array<{ accountId: string; enabled?: boolean; configured?: boolean; running?: boolean; connected?: boolean; linked?: boolean; lastError?: string | null; state?: string }>;
-  issues: string[];
-  probe?: unknown;
-}
-
 type Obj = Record<string, unknown>;
 
-export function summarizeChannel(channel: string, status: Obj): ChannelSummary {
+export function summarizeChannel(channel: string, status: Obj): ChannelStatus {
   const ch = ((status.channels as Obj | undefined)?.[channel] ?? null) as Obj | null;
   const accounts = (((status.channelAccounts as Obj | undefined)?.[channel] ?? []) as Obj[]).map((a) => ({
     accountId: String(a.accountId ?? "default"),
@@ -34,7 +21,7 @@ export function summarizeChannel(channel: string, status: Obj): ChannelSummary {
   const issues = ((status.statusIssues ?? []) as Obj[])
     .filter((i) => i.channel === channel)
     .map((i) => [i.message, i.fix].filter(Boolean).join(" "));
-  const summary: ChannelSummary = {
+  const summary: ChannelStatus = {
     channel,
     available: ch !== null,
     configured: Boolean(ch?.configured) || accounts.some((a) => a.configured),
@@ -55,7 +42,7 @@ export function summarizeChannel(channel: string, status: Obj): ChannelSummary {
  * channels.status {channel} for a channel the gateway has not loaded (Telegram before any setup)
  * answers INVALID_REQUEST "unknown channel: <id>": that is a status ("not configured"), not a failure.
  */
-export async function channelStatusOrUnknown(channel: string, fetchStatus: () => Promise<Record<string, unknown>>): Promise<ChannelSummary> {
+export async function channelStatusOrUnknown(channel: string, fetchStatus: () => Promise<Record<string, unknown>>): Promise<ChannelStatus> {
   try {
     return summarizeChannel(channel, await fetchStatus());
   } catch (e) {

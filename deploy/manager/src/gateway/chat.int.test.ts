@@ -5,28 +5,20 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
 import { createLogger, type ChatStreamEvent, SseParser } from "@clawbox/shared";
 import { start as startModel, STANDIN_REPLY_PREFIX } from "../../../../test/standins/model-standin.ts";
-import { freePortBase } from "../../../../test/support/free-port-base.ts";
-import { loadConfig } from "../config.ts";
-import { ManagerMetrics } from "../metrics.ts";
-import { LocalRuntime } from "../runtime/local/index.ts";
-import { buildServer } from "../server.ts";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { LocalRuntime } from "../runtime/local/index.ts";
+import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
 
 const API_KEY = "test-manager-key-chat";
 const USER = "chat-alpha";
 const KEY_1 = "sk-chat-test-key-one-0123456789";
 const KEY_2 = "sk-chat-test-key-two-9876543210";
 
-let app: FastifyInstance;
+let manager: LocalManager;
 let runtime: LocalRuntime;
 let base: string;
 let model: Awaited<ReturnType<typeof startModel>>;
-let dataDir: string;
 const logLines: string[] = [];
 const auth = { authorization: `Bearer ${API_KEY}` };
 
@@ -67,26 +59,14 @@ const restarts = async () => (await runtime.get(USER))?.pods[0]?.restartCount ??
 
 beforeAll(async () => {
   model = await startModel({ keys: [KEY_1, KEY_2], chunkDelayMs: 30 });
-  dataDir = mkdtempSync(join(tmpdir(), "clawbox-chat-int-"));
-  const config = loadConfig({
-    OPENCLAW_MANAGER_API_KEY: API_KEY,
-    CLAWBOX_DATA_DIR: dataDir,
-    LOCAL_PORT_BASE: String(await freePortBase(1)),
-    LOCAL_STOP_GRACE_MS: "15000",
-    CLAWBOX_DESKTOP: "off",
-  });
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logLines.push(String(chunk));
       cb();
     },
   });
-  const logger = createLogger("chat-int", { level: "debug" }, sink);
-  runtime = new LocalRuntime({ config, logger });
-  await runtime.start();
-  app = await buildServer({ config, runtime, logger, metrics: new ManagerMetrics() });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  manager = await startLocalManager({ apiKey: API_KEY, users: [USER], logger: createLogger("chat-int", { level: "debug" }, sink), listen: true });
+  ({ runtime, url: base } = manager);
   const created = await api("POST", "/api/instances", {
     userId: USER,
     model: { provider: "openai-compatible", model: "echo-1", baseUrl: model.baseUrl, apiKey: KEY_1 },
@@ -96,11 +76,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await runtime?.delete(USER, { preservePvc: false });
-  await runtime?.stop();
+  await manager?.close();
   await model?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("chat with the assistant", () => {

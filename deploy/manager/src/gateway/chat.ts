@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ChatErrorCode, ChatHistory, ChatMessage, ChatStreamEvent, RpcFrameEvent } from "@clawbox/shared";
 import type { AgentPool } from "./agent-pool.ts";
-import { toHttpError, type InstanceGateway } from "../services/gateway-rpc.ts";
+import { toHttpError, type InstanceGateway } from "./instance-gateway.ts";
 
 /**
  * Chat with an instance's assistant: `chat.send` on its gateway, then the gateway's `chat`

@@ -7,15 +7,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
 import { createLogger } from "@clawbox/shared";
 import * as modelStandin from "../../../../test/standins/model-standin.ts";
 import * as telegramStandin from "../../../../test/standins/telegram-standin.ts";
-import { loadConfig } from "../config.ts";
-import { ManagerMetrics } from "../metrics.ts";
-import { LocalRuntime } from "../runtime/local/index.ts";
-import { buildServer } from "../server.ts";
-import { freePortBase } from "../../../../test/support/free-port-base.ts";
+import type { LocalRuntime } from "../runtime/local/index.ts";
+import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 const DATA_DIR = join(REPO, ".data", "test-telegram");
@@ -25,7 +21,7 @@ const MODEL_KEY = "sk-standin-telegram-instance-key";
 const BOT_TOKEN = "987654321:AAStandinBotTokenForClawBoxTests_xyz0123";
 const ALICE = { fromId: 5550123, firstName: "Alice", lastName: "Liddell", username: "alice_wonder" };
 
-let app: FastifyInstance;
+let manager: LocalManager;
 let runtime: LocalRuntime;
 let model: Awaited<ReturnType<typeof modelStandin.start>>;
 let tg: telegramStandin.TelegramStandin;
@@ -52,21 +48,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 beforeAll(async () => {
   model = await modelStandin.start({ keys: [MODEL_KEY] });
   tg = await telegramStandin.start({ token: BOT_TOKEN, username: "clawbox_test_bot" });
-  const config = loadConfig({
-    OPENCLAW_MANAGER_API_KEY: API_KEY,
-    CLAWBOX_DATA_DIR: DATA_DIR,
-    LOCAL_PORT_BASE: String(await freePortBase(1)),
-    LOCAL_STOP_GRACE_MS: "15000",
-    // No live browser view needed here: saves Xvfb, x11vnc and a headed Chromium.
-    CLAWBOX_DESKTOP: "off",
-    CLAWBOX_TELEGRAM_API_ROOT: tg.url,
-  });
-  runtime = new LocalRuntime({ config, logger: createLogger("telegram-int-runtime", { level: "warn" }) });
-  await runtime.start();
-  await runtime.delete(USER, { preservePvc: false }); // leftovers of an interrupted run
-  app = await buildServer({ config, runtime, logger: createLogger("telegram-int-manager", { level: "warn" }), metrics: new ManagerMetrics() });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  manager = await startLocalManager({ apiKey: API_KEY, users: [USER], dataDir: DATA_DIR, env: { CLAWBOX_TELEGRAM_API_ROOT: tg.url }, listen: true });
+  ({ runtime, url: base } = manager);
   const created = await api("POST", "/api/instances", {
     userId: USER,
     model: { provider: "openai-compatible", model: "standin/echo-1", apiKey: MODEL_KEY, baseUrl: model.baseUrl },
@@ -81,11 +64,9 @@ afterAll(async () => {
   // What went over both wires, for reading a failure.
   if (tg) log.info({ sent: tg.sentMessages().map((m) => ({ method: m.method, versions: m.versions, rawText: m.rawText, parseMode: m.parseMode, deleted: m.deleted })) }, "what the bot sent");
   if (model) log.info({ chats: model.chats().map((c) => ({ user: c.lastUserMessage, reply: c.reply, stream: c.stream })) }, "what the model was asked");
-  await app?.close();
   // Stop the gateway while the stand-in still answers: a Telegram channel that cannot reach its
   // API holds the gateway's shutdown for minutes.
-  await runtime?.delete(USER, { preservePvc: false });
-  await runtime?.stop();
+  await manager?.close();
   await tg?.stop();
   await model?.stop();
 });

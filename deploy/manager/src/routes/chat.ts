@@ -3,10 +3,7 @@ import { formatSse } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import type { AgentPool } from "../gateway/agent-pool.ts";
 import { chatHistory, streamChat } from "../gateway/chat.ts";
-import { handle, type UserReq } from "../gateway/handler.ts";
-import type { InstanceGateway } from "../services/gateway-rpc.ts";
-import { errorResponses, userIdParams } from "../schemas.ts";
-import { assertUserId } from "@clawbox/shared";
+import type { InstanceGateway } from "../gateway/instance-gateway.ts";
 
 /**
  * POST /api/instances/:userId/chat {message} -> text/event-stream (delta*, then done | error)
@@ -22,7 +19,6 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
       schema: {
         tags,
         summary: "Send the assistant a message; its reply streams back as server-sent events",
-        params: userIdParams,
         body: { $ref: "ChatSend#" },
         response: {
           200: {
@@ -38,13 +34,11 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
               },
             },
           },
-          ...errorResponses,
         },
       },
     },
     async (req, reply) => {
       const userId = req.params.userId;
-      assertUserId(userId);
       // Unknown or stopped instance: a plain 404/503 in the one error shape, before the stream's 200.
       await gw.endpoint(userId);
       reply.hijack();
@@ -66,19 +60,15 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
     },
   );
 
-  app.get(
+  app.get<{ Params: { userId: string } }>(
     "/api/instances/:userId/chat/history",
     {
       schema: {
         tags,
         summary: "The conversation so far (user and assistant messages)",
-        params: userIdParams,
-        response: { 200: { $ref: "ChatHistory#" }, ...errorResponses },
+        response: { 200: { $ref: "ChatHistory#" } },
       },
     },
-    handle(async (req: UserReq) => {
-      assertUserId(req.params.userId);
-      return chatHistory(gw, req.params.userId);
-    }),
+    async (req) => chatHistory(gw, req.params.userId),
   );
 }

@@ -2,7 +2,7 @@
 import { assertUserId, checkModelSettings, type CreateInstanceInput, type InstanceStatus, type ModelSettings, notFound } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import type { ManagerContext } from "../context.ts";
-import { createInstanceBody, deleteQuery, deleteResultSchema, errorResponses, userIdParams } from "../schemas.ts";
+import { DeleteInstanceQuerySchema } from "@clawbox/shared/contract/index";
 
 const tags = ["instances"];
 const serializedLists = new WeakMap<InstanceStatus[], string>();
@@ -18,11 +18,10 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "Create an instance, or update an existing one (idempotent; data is kept)",
-        body: createInstanceBody,
+        body: { $ref: "CreateInstance#" },
         response: {
           200: { $ref: "InstanceStatus#" },
           201: { $ref: "InstanceStatus#" },
-          ...errorResponses,
         },
       },
     },
@@ -45,7 +44,6 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         summary: "All instances with their status (from the watch cache)",
         response: {
           200: { type: "object", required: ["instances"], properties: { instances: { type: "array", items: { $ref: "InstanceStatus#" } } } },
-          ...errorResponses,
         },
       },
     },
@@ -71,8 +69,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "One instance's status: phase pending -> starting -> running, or error with message",
-        params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" } },
       },
     },
     async (request) => {
@@ -92,9 +89,8 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "Change the assistant's model: the instance restarts with it and keeps all its data and channels",
-        params: userIdParams,
         body: { $ref: "ModelSettings#" },
-        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" } },
       },
     },
     async (request) => {
@@ -114,8 +110,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "Restart the assistant, keeping its data and channels (Kubernetes: a rollout restart; local: a process restart)",
-        params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" } },
       },
     },
     async (request) => {
@@ -135,8 +130,7 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "Remove the assistant's model (it answers again once one is set)",
-        params: userIdParams,
-        response: { 200: { $ref: "InstanceStatus#" }, ...errorResponses },
+        response: { 200: { $ref: "InstanceStatus#" } },
       },
     },
     async (request) => {
@@ -155,9 +149,8 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
         tags,
         security,
         summary: "Delete an instance; keeps its data volume unless preservePvc=false",
-        params: userIdParams,
-        querystring: deleteQuery,
-        response: { 200: deleteResultSchema, ...errorResponses },
+        querystring: DeleteInstanceQuerySchema,
+        response: { 200: { $ref: "DeleteInstanceResult#" } },
       },
     },
     async (request) => {

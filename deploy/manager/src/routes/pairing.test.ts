@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InstanceGateway } from "../services/gateway-rpc.ts";
+import type { InstanceGateway } from "../gateway/instance-gateway.ts";
 import { pairingList } from "./pairing.ts";
 
 /** A gateway whose channels.pairing.list answers `requests` (the shape openclaw 2026.9.6 returns). */

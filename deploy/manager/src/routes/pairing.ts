@@ -1,6 +1,6 @@
-import { badRequest, HttpError, notFound, type PairingRequest } from "@clawbox/shared";
-import type { InstanceGateway } from "../services/gateway-rpc.ts";
-import { ACCOUNT_PATTERN, CHANNEL_PATTERN, objectBody, optionalBoolean, requiredString } from "../gateway/validate.ts";
+import { HttpError, notFound, type PairingRequest } from "@clawbox/shared";
+import type { PairingApprove, PairingApproveResult, PairingList, PairingListQuery } from "@clawbox/shared/contract/index";
+import type { InstanceGateway } from "../gateway/instance-gateway.ts";
 
 /**
  * DM pairing (someone messaged the bot; the owner approves them by code). `code` is the gateway's
@@ -67,24 +67,16 @@ async function listRaw(gw: InstanceGateway, userId: string, channel: string | un
   return (r?.requests ?? []).filter((x) => !channel || !x.channel || x.channel === channel).map(toView);
 }
 
-export async function pairingList(gw: InstanceGateway, userId: string, query: Record<string, string | undefined>) {
-  const channel = query.channel === undefined ? undefined : requiredString(query, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
-  const accountId = query.accountId;
-  if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
-    throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
-  }
+/** Input checked by the route's schema (PairingListQuerySchema). */
+export async function pairingList(gw: InstanceGateway, userId: string, { channel, accountId }: PairingListQuery): Promise<PairingList> {
   return { channel: channel ?? null, requests: await listRaw(gw, userId, channel, accountId) };
 }
 
-export async function pairingApprove(gw: InstanceGateway, userId: string, rawBody: unknown) {
-  const body = objectBody(rawBody);
-  const channel = requiredString(body, "channel", CHANNEL_PATTERN, "channel-id", "must be a channel id such as telegram or whatsapp");
-  const code = requiredString(body, "code", /^[A-Za-z0-9_-]{4,64}$/, "pairing-code", "must be the code of a pending request from pairing/list");
-  const notify = optionalBoolean(body, "notify") ?? false;
+/** Input checked by the route's schema (PairingApproveSchema). */
+export async function pairingApprove(gw: InstanceGateway, userId: string, body: PairingApprove): Promise<PairingApproveResult> {
+  const { channel, code } = body;
+  const notify = body.notify ?? false;
   let accountId = body.accountId;
-  if (accountId !== undefined && (typeof accountId !== "string" || !ACCOUNT_PATTERN.test(accountId))) {
-    throw badRequest("accountId", "account-id", "accountId must be 1-64 characters of A-Z a-z 0-9 . _ -");
-  }
   if (accountId === undefined) {
     const match = (await listRaw(gw, userId, channel)).find((r) => r.code.toUpperCase() === code.toUpperCase());
     if (!match) throw notFound(`no pending ${channel} pairing request with code ${code}`);

@@ -1,8 +1,7 @@
-import { badRequest, TELEGRAM_BOT_TOKEN_PATTERN } from "@clawbox/shared";
+import type { ChannelStatus, TelegramLogoutResult, TelegramSetup, TelegramSetupResult, TelegramStatusQuery } from "@clawbox/shared/contract/index";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
-import { toHttpError, type InstanceGateway } from "../services/gateway-rpc.ts";
+import { toHttpError, type InstanceGateway } from "../gateway/instance-gateway.ts";
 import { redactSecrets } from "../gateway/redact.ts";
-import { objectBody } from "../gateway/validate.ts";
 
 /**
  * Telegram (bundled in the gateway):
@@ -10,18 +9,12 @@ import { objectBody } from "../gateway/validate.ts";
  *                       dmPolicy:"pairing"}}}, baseHash} (hot-applied, polling starts in ~1 s)
  *   status [?probe=true] -> channels.status {channel:"telegram", probe}
  *   logout -> channels.logout {channel:"telegram"} (removes the token from the config)
- * The token's shape is checked before anything is sent, and it never appears in a response,
- * an error or a log line.
+ * The token's shape is checked (TelegramSetupSchema, by the route) before anything is sent, and it
+ * never appears in a response, an error or a log line.
  */
 
 
-export async function telegramSetup(gw: InstanceGateway, userId: string, rawBody: unknown) {
-  const body = objectBody(rawBody);
-  const botToken = body.botToken;
-  if (typeof botToken !== "string" || botToken.length === 0) throw badRequest("botToken", "required", "botToken is required (the token BotFather gave you)");
-  if (!TELEGRAM_BOT_TOKEN_PATTERN.test(botToken)) {
-    throw badRequest("botToken", "telegram-bot-token", "botToken must look like <5-12 digit bot id>:<30+ characters of A-Z a-z 0-9 _ ->, as issued by BotFather");
-  }
+export async function telegramSetup(gw: InstanceGateway, userId: string, { botToken }: TelegramSetup): Promise<TelegramSetupResult> {
   const raw = JSON.stringify({ channels: { telegram: { enabled: true, botToken, dmPolicy: "pairing" } } });
   try {
     // A concurrent config write changes the hash; re-read and retry once.
@@ -31,7 +24,7 @@ export async function telegramSetup(gw: InstanceGateway, userId: string, rawBody
         const r = await gw.call<{ changedPaths?: string[] }>(userId, "config.patch", { raw, baseHash: cfg.hash, note: "clawbox: telegram setup" }, 90_000);
         return {
           ok: true,
-          channel: "telegram",
+          channel: "telegram" as const,
           configured: true,
           changedPaths: r?.changedPaths ?? [],
           message: "Telegram bot token saved; the bot starts polling within a few seconds. Check telegram/status?probe=true.",
@@ -49,10 +42,8 @@ export async function telegramSetup(gw: InstanceGateway, userId: string, rawBody
   }
 }
 
-export async function telegramStatus(gw: InstanceGateway, userId: string, query: Record<string, string | undefined>) {
-  const probeRaw = query.probe;
-  if (probeRaw !== undefined && probeRaw !== "true" && probeRaw !== "false") throw badRequest("probe", "boolean", "probe must be true or false");
-  const probe = probeRaw === "true";
+export async function telegramStatus(gw: InstanceGateway, userId: string, query: TelegramStatusQuery): Promise<ChannelStatus> {
+  const probe = query.probe === "true";
   const summary = await channelStatusOrUnknown("telegram", () =>
     gw.call<Record<string, unknown>>(
       userId,
@@ -64,7 +55,7 @@ export async function telegramStatus(gw: InstanceGateway, userId: string, query:
   return redactSecrets(summary);
 }
 
-export async function telegramLogout(gw: InstanceGateway, userId: string) {
+export async function telegramLogout(gw: InstanceGateway, userId: string): Promise<TelegramLogoutResult> {
   const r = await gw.call<Record<string, unknown>>(userId, "channels.logout", { channel: "telegram" }, 30_000);
   // The token leaves the config file at once, but the running channel is reloaded by the
   // gateway's config watcher a few seconds later; answer once status agrees (at most ~30 s).
@@ -78,7 +69,7 @@ export async function telegramLogout(gw: InstanceGateway, userId: string) {
     if (s) configured = s.configured;
     if (configured === false) break;
   }
-  return { ok: true, channel: "telegram", ...redactSecrets(r ?? {}), configured };
+  return { ...redactSecrets(r ?? {}), ok: true, channel: "telegram", configured };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

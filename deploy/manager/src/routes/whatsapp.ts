@@ -1,7 +1,7 @@
 import { HttpError } from "@clawbox/shared";
+import type { ChannelStatus, WhatsappQr, WhatsappQrResult, WhatsappWait, WhatsappWaitResult } from "@clawbox/shared/contract/index";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
-import type { InstanceGateway } from "../services/gateway-rpc.ts";
-import { objectBody, optionalBoolean, optionalInt } from "../gateway/validate.ts";
+import type { InstanceGateway } from "../gateway/instance-gateway.ts";
 
 /**
  * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled):
@@ -14,10 +14,10 @@ import { objectBody, optionalBoolean, optionalInt } from "../gateway/validate.ts
  */
 const RPC_MARGIN_MS = 5000;
 
-export async function whatsappQr(gw: InstanceGateway, userId: string, rawBody: unknown) {
-  const body = objectBody(rawBody);
-  const force = optionalBoolean(body, "force") ?? false;
-  const timeoutMs = optionalInt(body, "timeoutMs", 5000, 600_000) ?? 30_000;
+/** Input checked by the route's schema (WhatsappQrSchema). */
+export async function whatsappQr(gw: InstanceGateway, userId: string, body: WhatsappQr): Promise<WhatsappQrResult> {
+  const force = body.force ?? false;
+  const timeoutMs = body.timeoutMs ?? 30_000;
   const r = await gw.call<{ qrDataUrl?: string; message?: string; connected?: boolean }>(
     userId,
     "web.login.start",
@@ -32,20 +32,20 @@ export async function whatsappQr(gw: InstanceGateway, userId: string, rawBody: u
   });
 }
 
-export async function whatsappWait(gw: InstanceGateway, userId: string, rawBody: unknown) {
-  const body = objectBody(rawBody);
-  const timeoutMs = optionalInt(body, "timeoutMs", 1000, 600_000) ?? 120_000;
+/** Input checked by the route's schema (WhatsappWaitSchema). */
+export async function whatsappWait(gw: InstanceGateway, userId: string, body: WhatsappWait): Promise<WhatsappWaitResult> {
+  const timeoutMs = body.timeoutMs ?? 120_000;
   const r = await gw.call<{ connected?: boolean; message?: string; qrDataUrl?: string }>(
     userId,
     "web.login.wait",
     { channel: "whatsapp", timeoutMs },
     timeoutMs + RPC_MARGIN_MS,
   );
-  const out: { connected: boolean; message: string; qrDataUrl?: string } = { connected: Boolean(r?.connected), message: r?.message ?? "" };
+  const out: WhatsappWaitResult = { connected: Boolean(r?.connected), message: r?.message ?? "" };
   if (r?.qrDataUrl) out.qrDataUrl = r.qrDataUrl;
   return out;
 }
 
-export async function whatsappStatus(gw: InstanceGateway, userId: string) {
+export async function whatsappStatus(gw: InstanceGateway, userId: string): Promise<ChannelStatus> {
   return channelStatusOrUnknown("whatsapp", () => gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "whatsapp" }, 20_000));
 }

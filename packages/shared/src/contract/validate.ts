@@ -35,6 +35,8 @@ export function validationToHttpError(issues: ValidationIssue[], context: string
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true });
+// The one input format the contract uses: an address with one @ and a dot in its domain, no spaces.
+ajv.addFormat("email", /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates `value` against a contract schema; returns it typed or throws the 400. */

@@ -1,7 +1,11 @@
 import { HttpError } from "@clawbox/shared";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
-import { buildInstanceObjects, instanceSpecFromInput, type InstanceSpec, type KubeObject, PRIVATE_RANGES, SECRET_HASH_ANNOTATION } from "../../services/k8s-resource-builder.ts";
+import { SECRET_HASH_ANNOTATION } from "./deployment.ts";
+import { PRIVATE_RANGES } from "./network-policy.ts";
+import { buildInstanceObjects } from "./objects.ts";
+import { instanceSpecFromInput } from "./spec.ts";
+import type { InstanceSpec, KubeObject } from "./types.ts";
 
 const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: "key-1", OPENCLAW_IMAGE_REPO: "repo/openclaw-gke" });
 const spec = (over: Partial<Parameters<typeof instanceSpecFromInput>[1]> = {}, cfg = config): InstanceSpec =>

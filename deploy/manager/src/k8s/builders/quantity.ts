@@ -3,13 +3,13 @@
  * a POST before anything is written: the API server would reject a bad one only at the Deployment,
  * after the Secret, ConfigMap and PVC were already applied.
  */
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+import { QUANTITY_PATTERN } from "@clawbox/shared";
+
+const QUANTITY = new RegExp(QUANTITY_PATTERN);
 const FACTORS: Record<string, number> = {
   "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
-
-export const QUANTITY_PATTERN = QUANTITY.source;
 
 /** Value in base units (cores, bytes), or null when not a valid quantity. */
 export function parseQuantity(q: string): number | null {

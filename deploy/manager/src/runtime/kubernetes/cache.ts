@@ -6,7 +6,7 @@
  * 1,000 instances to a few MB.
  */
 import type { InstanceStatus, Logger } from "@clawbox/shared";
-import type { KubeClient } from "../../services/k8s-client.ts";
+import type { KubeClient } from "../../k8s/client.ts";
 import { collectionPath, RESOURCES } from "../../k8s/resources.ts";
 import { USER_LABEL } from "../../k8s/builders/labels.ts";
 import { type DeploymentLike, type EventLike, instanceStatus, type PodLike } from "../../k8s/status.ts";

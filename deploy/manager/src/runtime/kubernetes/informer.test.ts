@@ -1,6 +1,6 @@
 import { createLogger } from "@clawbox/shared";
 import { describe, expect, it } from "vitest";
-import { KubeApiError, type KubeClient } from "../../services/k8s-client.ts";
+import { KubeApiError, type KubeClient } from "../../k8s/client.ts";
 import { Informer } from "./informer.ts";
 
 describe("Informer backoff", () => {

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@clawbox/shared";
-import { KubeApiError, type KubeClient } from "../../services/k8s-client.ts";
+import { KubeApiError, type KubeClient } from "../../k8s/client.ts";
 
 export type InformerEvent = "upsert" | "delete";
 export interface Named {

@@ -2,7 +2,7 @@ import { createLogger } from "@clawbox/shared";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
 import { ManagerMetrics } from "../../metrics.ts";
-import type { KubeClient } from "../../services/k8s-client.ts";
+import type { KubeClient } from "../../k8s/client.ts";
 import { KubernetesRuntime } from "./runtime.ts";
 
 /** A fake API server: lists answer `users` on ConfigMaps; applies and deletes wait on `gate` when set. */

@@ -10,7 +10,7 @@ import type { Logger } from "@clawbox/shared";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MANAGED_BY, USER_LABEL } from "../../k8s/builders/labels.ts";
 import { collectionPath, RESOURCES, type ResourceType } from "../../k8s/resources.ts";
-import type { KubeClient } from "../../services/k8s-client.ts";
+import type { KubeClient } from "../../k8s/client.ts";
 
 export const MANAGED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY},${USER_LABEL}`;
 /** Lists answered as PartialObjectMetadataList: names and labels, never data. */

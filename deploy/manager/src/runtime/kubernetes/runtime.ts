@@ -18,18 +18,15 @@ import {
 } from "@clawbox/shared";
 import type { ManagerConfig } from "../../config.ts";
 import type { ManagerMetrics } from "../../metrics.ts";
-import {
-  buildConfigMap,
-  buildInstanceObjects,
-  buildModelSecret,
-  FIELD_MANAGER,
-  instanceSpecFromInput,
-  type KubeObject,
-  MODEL_HASH_ANNOTATION,
-  modelHash,
-} from "../../services/k8s-resource-builder.ts";
+import { buildConfigMap } from "../../k8s/builders/configmap.ts";
+import { MODEL_HASH_ANNOTATION, modelHash } from "../../k8s/builders/deployment.ts";
+import { FIELD_MANAGER } from "../../k8s/builders/labels.ts";
+import { buildModelSecret } from "../../k8s/builders/model-secret.ts";
+import { buildInstanceObjects } from "../../k8s/builders/objects.ts";
+import { instanceSpecFromInput } from "../../k8s/builders/spec.ts";
+import type { KubeObject } from "../../k8s/builders/types.ts";
 import { AGENT_PORT, NOVNC_PORT } from "../../k8s/builders/pod-layout.ts";
-import { KubeApiError, KubeClient } from "../../services/k8s-client.ts";
+import { KubeApiError, KubeClient } from "../../k8s/client.ts";
 import { objectPath, resourceFor } from "../../k8s/resources.ts";
 import { InstanceCache } from "./cache.ts";
 import { deletionOrder, inDeletionOrder } from "./deletion-order.ts";

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, deriveInstanceToken, type InstanceStatus } from "@clawbox/shared";
 import { cmdline } from "@clawbox/shared/proc";
 import { loadConfig } from "../../config.ts";
-import { freePortBase } from "../../../../../test/support/free-port-base.ts";
+import { freePortBase } from "../../../../../test/support/ports.ts";
 import { LocalRuntime } from "./index.ts";
 
 const REPO = fileURLToPath(new URL("../../../../../", import.meta.url));

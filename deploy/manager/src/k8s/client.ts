@@ -7,7 +7,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
-import { type KubeAuth, loadKubeAuth } from "../k8s/kubeconfig.ts";
+import { type KubeAuth, loadKubeAuth } from "./kubeconfig.ts";
 
 export interface KubeStatus {
   kind?: string;

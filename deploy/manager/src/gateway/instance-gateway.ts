@@ -1,6 +1,6 @@
 import { GatewayError, HttpError, notFound, unavailable, type InstanceEndpoint } from "@clawbox/shared";
 import type { ManagerContext } from "../context.ts";
-import type { AgentPool } from "../gateway/agent-pool.ts";
+import type { AgentPool } from "./agent-pool.ts";
 
 /**
  * Calls one instance's gateway through its agent, with the one error shape:

@@ -1,5 +1,20 @@
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
+
+/** The tests' one source of ports. */
+
+/** A TCP port on 127.0.0.1 free right now (the kernel picks it), so parallel checkouts never collide. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * A LOCAL_PORT_BASE whose first `blocks` instance blocks (200 ports each, X display
