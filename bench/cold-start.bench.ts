@@ -16,7 +16,7 @@ import { createLogger } from "@clawbox/shared";
 import { loadConfig } from "../deploy/manager/src/config.ts";
 import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
-import { freePortBase } from "../test/support/free-port-base.ts";
+import { freePortBase } from "../test/support/ports.ts";
 import { gatewaySteps, type Steps } from "./startup-trace.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
