@@ -10,11 +10,13 @@ export * from "./telegram-token.ts";
 export * from "./instance.ts";
 export * from "./model.ts";
 export * from "./chat.ts";
+export * from "./sleep.ts";
 export * from "./validate.ts";
 
 import { ChatHistorySchema, ChatSendSchema } from "./chat.ts";
 import { PairingListSchema, TelegramSetupSchema } from "./channels.ts";
 import { InstanceStatusSchema, InstanceViewSchema } from "./instance.ts";
 import { ModelSettingsSchema, ModelViewSchema } from "./model.ts";
+import { SleepPolicySchema } from "./sleep.ts";
 /** Schemas with an `$id`, for servers that register them once and `$ref` them (Fastify, OpenAPI). */
-export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema, PairingListSchema] as const;
+export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema, PairingListSchema, SleepPolicySchema] as const;
