@@ -5,10 +5,13 @@
 import type { InstanceRuntime, Logger } from "@clawbox/shared";
 import type { ManagerConfig } from "./config.ts";
 import type { ManagerMetrics } from "./metrics.ts";
+import type { SleepController } from "./sleep/controller.ts";
 
 export interface ManagerContext {
   config: ManagerConfig;
   runtime: InstanceRuntime;
   logger: Logger;
   metrics: ManagerMetrics;
+  /** Sleep and wake; buildServer makes one when the caller did not. */
+  sleep?: SleepController;
 }

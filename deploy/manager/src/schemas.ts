@@ -49,6 +49,7 @@ export const createInstanceBody = {
     },
     imageTag: { type: "string", pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description: "Gateway image tag (default OPENCLAW_IMAGE_TAG)" },
     model: { $ref: "ModelSettings#", description: "The assistant's model; its apiKey goes only into the instance's model Secret" },
+    sleepPolicy: { $ref: "SleepPolicy#", description: "Its own sleep settings (default: CLAWBOX_IDLE_STOP_AFTER, stays awake with WhatsApp linked)" },
   },
 } as const;
 

@@ -16,6 +16,9 @@ import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./gateway/routes.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerRouteDocs } from "./route-docs.ts";
+import { registerActivityHook } from "./sleep/activity.ts";
+import { SleepController } from "./sleep/controller.ts";
+import { registerSleepRoutes } from "./sleep/routes.ts";
 
 /**
  * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
@@ -33,7 +36,9 @@ function validatorCompiler() {
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
 }
 
-export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance> {
+export async function buildServer(given: ManagerContext): Promise<FastifyInstance> {
+  const sleep = given.sleep ?? new SleepController({ config: given.config, runtime: given.runtime, logger: given.logger });
+  const ctx: ManagerContext = { ...given, sleep };
   const app: FastifyInstance = Fastify({
     // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
     loggerInstance: ctx.logger as FastifyBaseLogger,
@@ -100,7 +105,18 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
   );
 
+  registerActivityHook(app, sleep.activity);
   await registerInstanceRoutes(app, ctx);
   await registerGatewayRoutes(app, ctx);
+  registerSleepRoutes(app, sleep, ctx.runtime);
+  app.decorate("sleep", sleep);
+  sleep.start();
+  app.addHook("onClose", async () => sleep.stop());
   return app;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    sleep: SleepController;
+  }
 }

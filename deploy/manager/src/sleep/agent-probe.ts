@@ -1,0 +1,54 @@
+/**
+ * What the sleep decision asks a running instance's pod agent, over plain HTTP (rare calls;
+ * the request path's persistent socket stays for users' traffic). Each answer is optional:
+ * an agent that cannot say keeps the instance awake (the caller treats a failure as activity).
+ */
+import type { InstanceEndpoint } from "@clawbox/shared";
+import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
+
+const TIMEOUT_MS = 10_000;
+
+async function agentJson<T>(ep: InstanceEndpoint, path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${ep.agentUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ep.agentToken}`, ...(init.body ? { "content-type": "application/json" } : {}) },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  if (!res.ok) throw new Error(`agent ${path} answered HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+async function rpc<T>(ep: InstanceEndpoint, method: string, params: unknown): Promise<T> {
+  const r = await agentJson<{ ok: boolean; payload?: T; error?: { code?: string; message?: string } }>(ep, "/rpc", {
+    method: "POST",
+    body: JSON.stringify({ method, params, timeoutMs: TIMEOUT_MS - 1000 }),
+  });
+  if (!r.ok) throw Object.assign(new Error(r.error?.message ?? `${method} failed`), { code: r.error?.code });
+  return r.payload as T;
+}
+
+/** The gateway's own activity as the agent saw it (messages in or out, relayed calls). */
+export async function agentActivityAt(ep: InstanceEndpoint): Promise<number> {
+  const r = await agentJson<{ lastActivityAt?: string }>(ep, "/activity");
+  const at = Date.parse(r.lastActivityAt ?? "");
+  if (!Number.isFinite(at)) throw new Error("agent /activity gave no time");
+  return at;
+}
+
+/** The next time-scheduled cron job of the gateway (cron.status nextWakeAtMs), or undefined. */
+export async function nextCronAt(ep: InstanceEndpoint): Promise<number | undefined> {
+  const s = await rpc<{ enabled?: boolean; nextWakeAtMs?: number | null }>(ep, "cron.status", {});
+  return s.enabled !== false && typeof s.nextWakeAtMs === "number" ? s.nextWakeAtMs : undefined;
+}
+
+/** Whether WhatsApp is linked (its connection lives in the gateway, so sleeping drops it). */
+export async function whatsappLinked(ep: InstanceEndpoint): Promise<boolean> {
+  const s = await channelStatusOrUnknown("whatsapp", () => rpc(ep, "channels.status", { channel: "whatsapp" }));
+  return Boolean(s.linked || s.connected || s.accounts.some((a) => a.linked || a.connected));
+}
+
+/** The Telegram bot token of the gateway's config (agent GET /wake-sources), or undefined. */
+export async function telegramBotToken(ep: InstanceEndpoint): Promise<string | undefined> {
+  const r = await agentJson<{ telegramBotToken?: string | null }>(ep, "/wake-sources");
+  return r.telegramBotToken ?? undefined;
+}

@@ -1,0 +1,263 @@
+/**
+ * Sleep and wake (issue 14). One loop over the instances:
+ * - a running one with no activity for its idle time (the Manager's own record, then the
+ *   agent's report), no cron job within the lead time and no linked WhatsApp (unless its user
+ *   opted in) goes to sleep: the runtime stops it, keeping everything else;
+ * - a sleeping one wakes for its next cron job (lead time before it), on a Telegram update for
+ *   its bot, or on any request for it (ensureAwake, which the request paths call and wait on).
+ * Everything it needs after a Manager restart is kept by the runtime (sleepFacts).
+ */
+import type { InstanceEndpoint, InstanceRuntime, InstanceStatus, Logger } from "@clawbox/shared";
+import { gatewayTimeout, unavailable } from "@clawbox/shared";
+import type { ManagerConfig } from "../config.ts";
+import { ActivityLog } from "./activity.ts";
+import { agentActivityAt, nextCronAt, telegramBotToken, whatsappLinked } from "./agent-probe.ts";
+import { cronWakeAt, decideIdle, idleStopAfterMs } from "./decision.ts";
+import { TelegramWatch } from "./telegram-wake.ts";
+
+const TELEGRAM_API = "https://api.telegram.org";
+
+export interface SleepControllerOptions {
+  config: Pick<ManagerConfig, "sleep" | "gateway">;
+  runtime: InstanceRuntime;
+  logger: Logger;
+}
+
+export type WakeReason = "request" | "telegram" | "cron" | "telegram-token-unknown";
+
+export class SleepController {
+  readonly activity = new ActivityLog();
+  private readonly opts: SleepControllerOptions;
+  private readonly log: Logger;
+  private readonly watches = new Map<string, TelegramWatch>();
+  /** When each running instance is next worth checking (skips agent calls in between). */
+  private readonly recheckAt = new Map<string, number>();
+  /** Instances woken and not yet running: requests wait for these instead of failing. */
+  private readonly waking = new Set<string>();
+  private readonly busy = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private readonly startedAt = Date.now();
+  /** Counts for tests and diagnostics. */
+  readonly wakes: { userId: string; reason: WakeReason; at: number }[] = [];
+
+  constructor(opts: SleepControllerOptions) {
+    this.opts = opts;
+    this.log = opts.logger.child({ component: "sleep" });
+  }
+
+  /** How often the loop runs: often enough for the shortest idle time, at most every 30 s. */
+  get tickMs(): number {
+    const { idleStopAfterMs, cronWakeLeadMs } = this.opts.config.sleep;
+    const finest = Math.min(idleStopAfterMs || 120_000, cronWakeLeadMs || 120_000);
+    return Math.max(1000, Math.min(30_000, Math.floor(finest / 4)));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.watches.values()].map((w) => w.stop()));
+    this.watches.clear();
+  }
+
+  /** One pass over every instance; one failing instance never stops the others. */
+  async tick(now = Date.now()): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const list = await this.opts.runtime.list();
+      const seen = new Set(list.map((s) => s.userId));
+      for (const userId of [...this.watches.keys()]) if (!seen.has(userId)) void this.stopWatch(userId);
+      await Promise.all(
+        list.map((s) =>
+          this.tend(s, now).catch((e: Error) => this.log.warn({ userId: s.userId, err: e.message }, "sleep check failed; trying again later")),
+        ),
+      );
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, "sleep pass failed");
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tend(s: InstanceStatus, now: number): Promise<void> {
+    if (this.busy.has(s.userId)) return;
+    if (s.phase === "running") {
+      this.waking.delete(s.userId);
+      return this.considerSleep(s, now);
+    }
+    if (s.phase === "error") this.waking.delete(s.userId);
+    if (s.phase === "sleeping") return this.tendSleeper(s.userId, now);
+  }
+
+  private async considerSleep(s: InstanceStatus, now: number): Promise<void> {
+    const userId = s.userId;
+    if ((this.recheckAt.get(userId) ?? 0) > now) return;
+    const idleMs = idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs);
+    const base = {
+      now,
+      idleStopAfterMs: idleMs,
+      // An instance the Manager has not seen any request for counts from the Manager's start.
+      managerActivityAt: this.activity.lastAt(userId) ?? this.startedAt,
+      cronWakeLeadMs: this.opts.config.sleep.cronWakeLeadMs,
+      sleepWithWhatsApp: s.sleepPolicy?.sleepWithWhatsApp === true,
+    };
+    const first = decideIdle(base);
+    if (first.sleep === false) return void this.recheckAt.set(userId, first.recheckAt);
+    const ep = await this.opts.runtime.endpoint(userId);
+    if (!ep) return;
+    this.busy.add(userId);
+    try {
+      const agentAt = await agentActivityAt(ep);
+      const agentOnly = decideIdle({ ...base, agentActivityAt: agentAt });
+      if (agentOnly.sleep === false) return void this.recheckAt.set(userId, agentOnly.recheckAt);
+      const [cronAt, whatsapp] = await Promise.all([nextCronAt(ep), base.sleepWithWhatsApp ? Promise.resolve(false) : whatsappLinked(ep)]);
+      const d = decideIdle({ ...base, agentActivityAt: agentAt, nextCronAtMs: cronAt, whatsappLinked: whatsapp });
+      if (d.sleep === false) {
+        this.log.info({ userId, reason: d.reason }, "idle, but stays awake");
+        return void this.recheckAt.set(userId, d.recheckAt);
+      }
+      if (d.sleep !== true) return;
+      await this.putToSleep(userId, ep, cronAt);
+    } finally {
+      this.busy.delete(userId);
+    }
+  }
+
+  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined): Promise<void> {
+    const token = await telegramBotToken(ep);
+    // A request that arrived while the agent was being asked wins: no sleep now.
+    const last = this.activity.lastAt(userId);
+    if (last !== undefined && Date.now() - last < 1000) return;
+    await this.opts.runtime.sleep(userId, {
+      since: new Date().toISOString(),
+      ...(cronAt !== undefined ? { nextCronAt: new Date(cronAt).toISOString() } : {}),
+      ...(token ? { telegram: true, telegramBotToken: token } : {}),
+    });
+    this.recheckAt.delete(userId);
+    this.log.info({ userId, nextCronAt: cronAt ? new Date(cronAt).toISOString() : null, telegram: !!token }, "instance idle: asleep");
+    if (token) this.watchTelegram(userId, token);
+  }
+
+  private async tendSleeper(userId: string, now: number): Promise<void> {
+    const facts = await this.opts.runtime.sleepFacts(userId);
+    if (!facts) return;
+    if (facts.nextCronAt && now >= cronWakeAt(Date.parse(facts.nextCronAt), this.opts.config.sleep.cronWakeLeadMs)) {
+      return void (await this.wake(userId, "cron"));
+    }
+    if (facts.telegramBotToken) {
+      if (!this.watches.has(userId)) this.watchTelegram(userId, facts.telegramBotToken);
+    } else if (facts.telegram) {
+      // Kubernetes after a Manager restart: the token was only in the old Manager's memory.
+      // Waking once lets the next sleep record it again; a DM meanwhile must not go unnoticed.
+      await this.wake(userId, "telegram-token-unknown");
+    }
+  }
+
+  private watchTelegram(userId: string, token: string): void {
+    if (this.watches.has(userId)) return;
+    const watch = new TelegramWatch({
+      apiRoot: this.opts.config.gateway.telegramApiRoot ?? TELEGRAM_API,
+      token,
+      log: this.log.child({ userId }),
+      onUpdate: () => {
+        this.log.info({ userId }, "telegram update for a sleeping instance: waking it");
+        void this.wake(userId, "telegram").catch((e: Error) => this.log.error({ userId, err: e.message }, "telegram wake failed"));
+      },
+    });
+    this.watches.set(userId, watch);
+  }
+
+  private async stopWatch(userId: string): Promise<void> {
+    const w = this.watches.get(userId);
+    if (!w) return;
+    this.watches.delete(userId);
+    await w.stop();
+  }
+
+  /** Starts a sleeping instance; its Telegram watch stops first (one getUpdates consumer per bot). */
+  async wake(userId: string, reason: WakeReason): Promise<InstanceStatus | null> {
+    await this.stopWatch(userId);
+    this.activity.touch(userId);
+    this.recheckAt.delete(userId);
+    const before = await this.opts.runtime.get(userId);
+    if (before?.phase !== "sleeping") return before;
+    this.waking.add(userId);
+    this.wakes.push({ userId, reason, at: Date.now() });
+    this.log.info({ userId, reason }, "waking instance");
+    return this.opts.runtime.wake(userId);
+  }
+
+  /** Puts an instance to sleep now (the Manager's POST .../sleep), whatever its activity. */
+  async sleepNow(userId: string): Promise<InstanceStatus | null> {
+    const s = await this.opts.runtime.get(userId);
+    if (!s) return null;
+    if (s.phase === "sleeping") return s;
+    if (s.phase !== "running") throw unavailable(`instance ${userId} can sleep only when running (phase ${s.phase})`, { phase: s.phase });
+    const ep = await this.opts.runtime.endpoint(userId);
+    if (!ep) return null;
+    this.busy.add(userId);
+    try {
+      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined));
+    } finally {
+      this.busy.delete(userId);
+    }
+    return this.opts.runtime.get(userId);
+  }
+
+  /**
+   * Makes sure a request can be served: a sleeping instance is woken and the call waits until
+   * it runs (up to CLAWBOX_WAKE_TIMEOUT), reporting progress; an instance still waking from an
+   * earlier request is waited for too. Anything else returns at once (the caller's own checks
+   * answer 404/503 as before).
+   */
+  async ensureAwake(userId: string, onProgress?: (phase: "waking" | "awake") => void): Promise<void> {
+    let s = await this.opts.runtime.get(userId);
+    if (!s) return;
+    if (s.phase === "sleeping") s = await this.wake(userId, "request");
+    else if (!this.waking.has(userId)) return;
+    if (!s || s.phase === "running") return;
+    onProgress?.("waking");
+    const deadline = Date.now() + this.opts.config.sleep.wakeTimeoutMs;
+    let lastProgress = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await this.opts.runtime.get(userId);
+      if (!s) return;
+      if (s.phase === "running") {
+        this.waking.delete(userId);
+        this.activity.touch(userId);
+        onProgress?.("awake");
+        return;
+      }
+      if (s.phase === "error") {
+        this.waking.delete(userId);
+        throw unavailable(`instance ${userId} did not wake: ${s.message ?? "gateway not running"}`, { phase: s.phase });
+      }
+      if (Date.now() > deadline) {
+        throw gatewayTimeout(`instance ${userId} is waking up and did not run within ${Math.round(this.opts.config.sleep.wakeTimeoutMs / 1000)} s; try again shortly`, {
+          phase: s.phase,
+        });
+      }
+      if (Date.now() - lastProgress >= 3000) {
+        lastProgress = Date.now();
+        onProgress?.("waking");
+      }
+    }
+  }
+
+  isWaking(userId: string): boolean {
+    return this.waking.has(userId);
+  }
+
+  /** Whether an instance's Telegram bot is being watched (tests, diagnostics). */
+  watching(userId: string): boolean {
+    return this.watches.has(userId);
+  }
+}
