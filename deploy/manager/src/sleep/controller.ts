@@ -37,6 +37,7 @@ export class SleepController {
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private running = false;
   private readonly startedAt = Date.now();
   /** Counts for tests and diagnostics. */
   readonly wakes: { userId: string; reason: WakeReason; at: number }[] = [];
@@ -46,32 +47,45 @@ export class SleepController {
     this.log = opts.logger.child({ component: "sleep" });
   }
 
-  /** How often the loop runs: often enough for the shortest idle time, at most every 30 s. */
-  get tickMs(): number {
-    const { idleStopAfterMs, cronWakeLeadMs } = this.opts.config.sleep;
-    const finest = Math.min(idleStopAfterMs || 120_000, cronWakeLeadMs || 120_000);
+  /**
+   * How long until the next pass: a quarter of the shortest idle time in use (the Manager's
+   * default or an instance's own) or of the cron lead time, between 1 and 30 s.
+   */
+  private tickMs(list: InstanceStatus[]): number {
+    const { idleStopAfterMs: def, cronWakeLeadMs } = this.opts.config.sleep;
+    const idles = list.map((s) => idleStopAfterMs(s, def)).filter((ms) => ms > 0);
+    const finest = Math.min(def || 120_000, cronWakeLeadMs || 120_000, ...idles);
     return Math.max(1000, Math.min(30_000, Math.floor(finest / 4)));
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    if (this.running) return;
+    this.running = true;
+    const loop = async () => {
+      const list = await this.tick();
+      if (!this.running) return;
+      this.timer = setTimeout(() => void loop(), this.tickMs(list));
+      this.timer.unref();
+    };
+    this.timer = setTimeout(() => void loop(), 1000);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.all([...this.watches.values()].map((w) => w.stop()));
     this.watches.clear();
   }
 
-  /** One pass over every instance; one failing instance never stops the others. */
-  async tick(now = Date.now()): Promise<void> {
-    if (this.ticking) return;
+  /** One pass over every instance; one failing instance never stops the others. Returns the list it saw. */
+  async tick(now = Date.now()): Promise<InstanceStatus[]> {
+    if (this.ticking) return [];
     this.ticking = true;
+    let list: InstanceStatus[] = [];
     try {
-      const list = await this.opts.runtime.list();
+      list = await this.opts.runtime.list();
       const seen = new Set(list.map((s) => s.userId));
       for (const userId of [...this.watches.keys()]) if (!seen.has(userId)) void this.stopWatch(userId);
       await Promise.all(
@@ -84,6 +98,7 @@ export class SleepController {
     } finally {
       this.ticking = false;
     }
+    return list;
   }
 
   private async tend(s: InstanceStatus, now: number): Promise<void> {
