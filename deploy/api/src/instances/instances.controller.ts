@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from "@nestjs/common";
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from "@nestjs/common";
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
-import { type InstanceView, InstanceViewSchema, type TelegramSetup, TelegramSetupSchema } from "@clawbox/shared";
+import { type InstanceView, InstanceViewSchema, type SleepSettings, SleepSettingsSchema, type TelegramSetup, TelegramSetupSchema } from "@clawbox/shared";
 import { AuthGuard } from "../auth/auth.guard.ts";
 import { CurrentUser, type AuthUser } from "../common/current-user.ts";
 import {
@@ -55,6 +55,13 @@ export class InstancesController {
   @ApiOkResponse({ ...instanceViewDoc, description: "Restarts the assistant; the instance keeps its id, data and channels" })
   restart(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
     return this.instances.restart(user.id, id);
+  }
+
+  @Put(":id/sleep")
+  @ApiBody({ schema: openApiSchema(SleepSettingsSchema) })
+  @ApiOkResponse({ ...instanceViewDoc, description: "Whether the assistant may sleep with WhatsApp linked (the Manager's sleep policy); any request wakes a sleeping assistant" })
+  sleepSettings(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(SleepSettingsSchema)) body: SleepSettings): Promise<InstanceView> {
+    return this.instances.setSleepSettings(user.id, id, body);
   }
 
   @Post(":id/telegram/setup")

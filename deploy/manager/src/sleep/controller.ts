@@ -145,11 +145,17 @@ export class SleepController {
     }
   }
 
-  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined): Promise<void> {
-    const token = await telegramBotToken(ep);
+  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined, bestEffort = false): Promise<void> {
+    // An explicit sleep goes ahead without the agent's answer (then no Telegram wake); the idle
+    // path has just heard from the agent, so a failure there keeps the instance awake.
+    const token = await telegramBotToken(ep).catch((e: Error) => {
+      if (!bestEffort) throw e;
+      this.log.warn({ userId, err: e.message }, "could not read the Telegram bot of an instance put to sleep; Telegram will not wake it");
+      return undefined;
+    });
     // A request that arrived while the agent was being asked wins: no sleep now.
     const last = this.activity.lastAt(userId);
-    if (last !== undefined && Date.now() - last < 1000) return;
+    if (!bestEffort && last !== undefined && Date.now() - last < 1000) return;
     await this.opts.runtime.sleep(userId, {
       since: new Date().toISOString(),
       ...(cronAt !== undefined ? { nextCronAt: new Date(cronAt).toISOString() } : {}),
@@ -219,7 +225,7 @@ export class SleepController {
     if (!ep) return null;
     this.busy.add(userId);
     try {
-      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined));
+      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined), true);
     } finally {
       this.busy.delete(userId);
     }

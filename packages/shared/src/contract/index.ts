@@ -17,6 +17,6 @@ import { ChatHistorySchema, ChatSendSchema } from "./chat.ts";
 import { PairingListSchema, TelegramSetupSchema } from "./channels.ts";
 import { InstanceStatusSchema, InstanceViewSchema } from "./instance.ts";
 import { ModelSettingsSchema, ModelViewSchema } from "./model.ts";
-import { SleepPolicySchema } from "./sleep.ts";
+import { SleepPolicySchema, SleepSettingsSchema } from "./sleep.ts";
 /** Schemas with an `$id`, for servers that register them once and `$ref` them (Fastify, OpenAPI). */
-export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema, PairingListSchema, SleepPolicySchema] as const;
+export const CONTRACT_SCHEMAS = [InstanceStatusSchema, InstanceViewSchema, ModelSettingsSchema, ModelViewSchema, ChatSendSchema, ChatHistorySchema, TelegramSetupSchema, PairingListSchema, SleepPolicySchema, SleepSettingsSchema] as const;

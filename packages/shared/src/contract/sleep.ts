@@ -69,3 +69,13 @@ export const SleepInfoSchema = Type.Object(
   { additionalProperties: false, description: "Only in phase sleeping" },
 );
 export type SleepInfo = Static<typeof SleepInfoSchema>;
+
+/**
+ * What the app lets its user choose (App API `PUT /instances/:id/sleep`): only the WhatsApp
+ * opt-in; the idle time is the operator's (a user choosing "never" would cost the operator).
+ */
+export const SleepSettingsSchema = Type.Object(
+  { sleepWithWhatsApp: Type.Boolean({ description: "Let the assistant sleep even with WhatsApp linked (WhatsApp messages then wait until something else wakes it)" }) },
+  { additionalProperties: false, $id: "SleepSettings" },
+);
+export type SleepSettings = Static<typeof SleepSettingsSchema>;
