@@ -66,16 +66,24 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Waits for it to sleep and checks that every process it had is gone. */
-async function expectAsleep() {
-  const before = runtime.processes(USER)!;
-  expect(before.pids.length).toBeGreaterThan(0);
+/** Its processes while it runs (waiting for it to run first). */
+async function runningPids(): Promise<number[]> {
+  await untilPhase("running");
+  const pids = runtime.processes(USER)!.pids;
+  expect(pids.length).toBeGreaterThan(0);
+  return pids;
+}
+
+/** Waits for it to sleep (idle 5 s) and checks that every process it had is gone. */
+async function expectAsleep(pidsBefore: number[]) {
   await untilPhase("sleeping", 120_000);
   const status = (await api("GET", `/api/instances/${USER}`)).body;
   expect(status).toMatchObject({ phase: "sleeping", ready: false, pods: [] });
   expect(status.sleep.since).toEqual(expect.any(String));
-  expect(before.pids.filter(alive)).toEqual([]);
+  // Sleeping is reported at once; the processes get their stop grace (SIGTERM first, as a pod's).
+  await until("its processes to exit", async () => (pidsBefore.filter(alive).length === 0 ? true : undefined), 60_000);
   expect(runtime.processes(USER)!.pids).toEqual([]);
+  expect((await phase())).toBe("sleeping");
   return status;
 }
 
@@ -156,7 +164,7 @@ describe("sleeping instances on the local runtime", () => {
     const policy = await api("PUT", `/api/instances/${USER}/sleep-policy`, { idleStopAfter: "5s" });
     expect(policy.status).toBe(200);
     expect(policy.body.sleepPolicy).toEqual({ idleStopAfter: "5s" });
-    await expectAsleep();
+    await expectAsleep(await runningPids());
     await until("the Manager to watch the bot", async () => (app.sleep.watching(USER) ? true : undefined), 30_000);
 
     // Still asleep, with the Manager polling for it: the DM is what wakes it.
@@ -178,7 +186,9 @@ describe("sleeping instances on the local runtime", () => {
   }, 900_000);
 
   it("a chat message to a sleeping instance wakes it, with progress events, and is answered", async () => {
-    await expectAsleep();
+    // After the DM's answer it has been idle: asleep again, by itself.
+    await untilPhase("sleeping", 120_000);
+    await until("its processes to exit", async () => (runtime.processes(USER)!.pids.length === 0 ? true : undefined), 60_000);
     const events = await chat("Good morning, sleepy assistant");
     const kinds = events.map((e) => e.event);
     expect(kinds[0]).toBe("status");
@@ -191,9 +201,7 @@ describe("sleeping instances on the local runtime", () => {
   }, 600_000);
 
   it("a cron job due in two minutes runs with the instance asleep before it", async () => {
-    // Awake again (any request wakes it; the status read does not).
-    if ((await phase()) === "sleeping") expect((await api("POST", `/api/instances/${USER}/wake`)).status).toBe(200);
-    await untilPhase("running");
+    // The job is added through the Manager (a request: it wakes the instance if it slept since).
     const dueAt = Date.now() + 120_000;
     const marker = `CRON-MARK-${dueAt}`;
     const add = await api("POST", `/api/instances/${USER}/rpc`, {
@@ -204,11 +212,15 @@ describe("sleeping instances on the local runtime", () => {
         sessionTarget: "isolated",
         wakeMode: "now",
         payload: { kind: "agentTurn", message: marker },
+        // The run itself is what is checked (at the model); no channel delivery.
+        delivery: { mode: "none" },
       },
     });
     expect(add.status, JSON.stringify(add.body)).toBe(200);
+    const pids = runtime.processes(USER)!.pids;
+    expect(pids.length).toBeGreaterThan(0);
 
-    const asleep = await expectAsleep();
+    const asleep = await expectAsleep(pids);
     // It sleeps with the job recorded, and wakes for it by itself.
     expect(Math.abs(Date.parse(asleep.sleep.wakeAt) - dueAt)).toBeLessThan(1000);
     const sleptAt = Date.now();
