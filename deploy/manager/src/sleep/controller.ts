@@ -16,6 +16,12 @@ import { cronWakeAt, decideIdle, idleStopAfterMs } from "./decision.ts";
 import { TelegramWatch } from "./telegram-wake.ts";
 
 const TELEGRAM_API = "https://api.telegram.org";
+/**
+ * After it starts running, an instance stays awake at least this long (or its idle time, if
+ * longer): the message that woke it must reach the gateway and start a reply (which the agent
+ * then reports as activity) before the idle check can look again.
+ */
+export const WAKE_GRACE_MS = 15_000;
 
 export interface SleepControllerOptions {
   config: Pick<ManagerConfig, "sleep" | "gateway">;
@@ -35,6 +41,8 @@ export class SleepController {
   /** Instances woken and not yet running: requests wait for these instead of failing. */
   private readonly waking = new Set<string>();
   private readonly busy = new Set<string>();
+  /** Phase seen at the last pass: a change to running starts the wake grace. */
+  private readonly lastPhase = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private running = false;
@@ -88,6 +96,7 @@ export class SleepController {
       list = await this.opts.runtime.list();
       const seen = new Set(list.map((s) => s.userId));
       for (const userId of [...this.watches.keys()]) if (!seen.has(userId)) void this.stopWatch(userId);
+      for (const userId of [...this.lastPhase.keys()]) if (!seen.has(userId)) this.lastPhase.delete(userId);
       await Promise.all(
         list.map((s) =>
           this.tend(s, now).catch((e: Error) => this.log.warn({ userId: s.userId, err: e.message }, "sleep check failed; trying again later")),
@@ -102,9 +111,17 @@ export class SleepController {
   }
 
   private async tend(s: InstanceStatus, now: number): Promise<void> {
+    const before = this.lastPhase.get(s.userId);
+    this.lastPhase.set(s.userId, s.phase);
     if (this.busy.has(s.userId)) return;
     if (s.phase === "running") {
       this.waking.delete(s.userId);
+      if (before !== undefined && before !== "running") {
+        // Just started (woken, restarted, created): it counts as active from now on.
+        this.activity.touch(s.userId, now);
+        this.recheckAt.set(s.userId, now + Math.max(WAKE_GRACE_MS, idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs)));
+        return;
+      }
       return this.considerSleep(s, now);
     }
     if (s.phase === "error") this.waking.delete(s.userId);
@@ -210,6 +227,8 @@ export class SleepController {
     const before = await this.opts.runtime.get(userId);
     if (before?.phase !== "sleeping") return before;
     this.waking.add(userId);
+    // Whatever the next pass sees, it is a change to running when it runs: the wake grace applies.
+    this.lastPhase.set(userId, "pending");
     this.wakes.push({ userId, reason, at: Date.now() });
     this.log.info({ userId, reason }, "waking instance");
     return this.opts.runtime.wake(userId);
