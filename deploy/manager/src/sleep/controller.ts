@@ -132,11 +132,12 @@ export class SleepController {
     const userId = s.userId;
     if ((this.recheckAt.get(userId) ?? 0) > now) return;
     const idleMs = idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs);
+    const seenActivity = this.activity.lastAt(userId);
     const base = {
       now,
       idleStopAfterMs: idleMs,
       // An instance the Manager has not seen any request for counts from the Manager's start.
-      managerActivityAt: this.activity.lastAt(userId) ?? this.startedAt,
+      managerActivityAt: seenActivity ?? this.startedAt,
       cronWakeLeadMs: this.opts.config.sleep.cronWakeLeadMs,
       sleepWithWhatsApp: s.sleepPolicy?.sleepWithWhatsApp === true,
     };
@@ -156,13 +157,17 @@ export class SleepController {
         return void this.recheckAt.set(userId, d.recheckAt);
       }
       if (d.sleep !== true) return;
-      await this.putToSleep(userId, ep, cronAt);
+      await this.putToSleep(userId, ep, cronAt, seenActivity);
     } finally {
       this.busy.delete(userId);
     }
   }
 
-  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined, bestEffort = false): Promise<void> {
+  /**
+   * `seenActivity`: the Manager's record when the decision began; a request that arrived while
+   * the agent was being asked changes it, and then the instance stays awake.
+   */
+  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined, seenActivity: number | undefined, bestEffort = false): Promise<void> {
     // An explicit sleep goes ahead without the agent's answer (then no Telegram wake); the idle
     // path has just heard from the agent, so a failure there keeps the instance awake.
     const token = await telegramBotToken(ep).catch((e: Error) => {
@@ -170,9 +175,7 @@ export class SleepController {
       this.log.warn({ userId, err: e.message }, "could not read the Telegram bot of an instance put to sleep; Telegram will not wake it");
       return undefined;
     });
-    // A request that arrived while the agent was being asked wins: no sleep now.
-    const last = this.activity.lastAt(userId);
-    if (!bestEffort && last !== undefined && Date.now() - last < 1000) return;
+    if (!bestEffort && this.activity.lastAt(userId) !== seenActivity) return;
     await this.opts.runtime.sleep(userId, {
       since: new Date().toISOString(),
       ...(cronAt !== undefined ? { nextCronAt: new Date(cronAt).toISOString() } : {}),
@@ -244,7 +247,7 @@ export class SleepController {
     if (!ep) return null;
     this.busy.add(userId);
     try {
-      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined), true);
+      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined), undefined, true);
     } finally {
       this.busy.delete(userId);
     }
