@@ -5,6 +5,7 @@
  */
 import type { InstanceEndpoint } from "@clawbox/shared";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
+import { type CronJobView, wakingCronAt } from "./decision.ts";
 
 const TIMEOUT_MS = 10_000;
 
@@ -35,10 +36,10 @@ export async function agentActivityAt(ep: InstanceEndpoint): Promise<number> {
   return at;
 }
 
-/** The next time-scheduled cron job of the gateway (cron.status nextWakeAtMs), or undefined. */
+/** The next cron job of the gateway that should wake it (decision.ts wakingCronAt), or undefined. */
 export async function nextCronAt(ep: InstanceEndpoint): Promise<number | undefined> {
-  const s = await rpc<{ enabled?: boolean; nextWakeAtMs?: number | null }>(ep, "cron.status", {});
-  return s.enabled !== false && typeof s.nextWakeAtMs === "number" ? s.nextWakeAtMs : undefined;
+  const page = await rpc<{ jobs?: CronJobView[] }>(ep, "cron.list", { includeDisabled: false, limit: 200, includeDeliveryPreviews: false });
+  return wakingCronAt(page.jobs ?? []);
 }
 
 /** Whether WhatsApp is linked (its connection lives in the gateway, so sleeping drops it). */

@@ -20,7 +20,11 @@ beforeAll(async () => {
       if (req.url === "/activity") return send({ lastActivityAt: new Date(agent.lastActivityAt).toISOString() });
       if (req.url === "/wake-sources") return send({ telegramBotToken: agent.token });
       const { method } = JSON.parse(body || "{}");
-      if (method === "cron.status") return send({ ok: true, payload: { enabled: true, nextWakeAtMs: agent.nextWakeAtMs } });
+      if (method === "cron.list") {
+        const jobs = [{ declarationKey: "heartbeat:main", payload: { kind: "heartbeat" }, nextRunAtMs: Date.now() + 1000 }];
+        if (agent.nextWakeAtMs !== null) jobs.push({ payload: { kind: "agentTurn" }, nextRunAtMs: agent.nextWakeAtMs } as never);
+        return send({ ok: true, payload: { jobs } });
+      }
       if (method === "channels.status") {
         return send({ ok: true, payload: { channels: { whatsapp: { configured: agent.whatsappLinked, linked: agent.whatsappLinked, connected: agent.whatsappLinked } } } });
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration, checkSleepPolicy, HttpError } from "@clawbox/shared";
-import { cronKeepsAwake, cronWakeAt, decideIdle, idleStopAfterMs } from "./decision.ts";
+import { cronKeepsAwake, cronWakeAt, decideIdle, idleStopAfterMs, wakingCronAt } from "./decision.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 
 describe("durations", () => {
@@ -97,5 +97,22 @@ describe("cron lead", () => {
     expect(cronKeepsAwake(1_000_000, 120_000, 879_999)).toBe(false);
     expect(cronKeepsAwake(1_000_000, 120_000, 2_000_000)).toBe(true);
     expect(cronKeepsAwake(undefined, 120_000, 0)).toBe(false);
+  });
+});
+
+describe("which cron jobs wake it", () => {
+  it("the user's enabled jobs do; the heartbeat and plugin-declared upkeep jobs do not", () => {
+    expect(
+      wakingCronAt([
+        { name: "heartbeat-main", declarationKey: "heartbeat:main", payload: { kind: "heartbeat" }, nextRunAtMs: 100 },
+        { declarationKey: "memory-core:memory-dreaming-promotion", payload: { kind: "agentTurn" }, nextRunAtMs: 200 },
+        { payload: { kind: "agentTurn" }, nextRunAtMs: 900, enabled: false },
+        { payload: { kind: "agentTurn" }, nextRunAtMs: 700 },
+        { payload: { kind: "systemEvent" }, nextRunAtMs: 500 },
+        { payload: { kind: "agentTurn" }, nextRunAtMs: null },
+      ] as never),
+    ).toBe(500);
+    expect(wakingCronAt([{ payload: { kind: "heartbeat" }, nextRunAtMs: 1 }])).toBeUndefined();
+    expect(wakingCronAt([])).toBeUndefined();
   });
 });

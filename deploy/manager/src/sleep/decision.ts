@@ -12,7 +12,7 @@ export interface IdleFacts {
   managerActivityAt: number;
   /** The agent's report: last relayed call or conversation event in the gateway; undefined = not asked yet. */
   agentActivityAt?: number;
-  /** The gateway's next cron job (cron.status nextWakeAtMs); undefined = none. */
+  /** The next cron job that wakes it (wakingCronAt over cron.list); undefined = none. */
   nextCronAtMs?: number;
   cronWakeLeadMs: number;
   whatsappLinked?: boolean;
@@ -57,4 +57,29 @@ export function idleStopAfterMs(status: Pick<InstanceStatus, "sleepPolicy">, def
   const own = status.sleepPolicy?.idleStopAfter;
   const ms = own === undefined ? null : parseDuration(own);
   return ms ?? defaultMs;
+}
+
+/** The fields of a `cron.list` job the wake decision reads. */
+export interface CronJobView {
+  enabled?: boolean;
+  nextRunAtMs?: number | null;
+  declarationKey?: string;
+  payload?: { kind?: string };
+}
+
+/**
+ * The next run of a job that should wake a sleeping assistant: the user's own jobs (reminders,
+ * scheduled tasks). Not the gateway's own upkeep: its heartbeat (payload `heartbeat`, every 30
+ * minutes) and the jobs plugins declare (a `declarationKey`, e.g. memory-core's nightly memory
+ * promotion): waking every sleeping assistant for those would undo sleeping; they run at its
+ * next wake instead.
+ */
+export function wakingCronAt(jobs: CronJobView[]): number | undefined {
+  let next: number | undefined;
+  for (const j of jobs) {
+    if (j.enabled === false || j.declarationKey || j.payload?.kind === "heartbeat") continue;
+    if (typeof j.nextRunAtMs !== "number") continue;
+    next = next === undefined ? j.nextRunAtMs : Math.min(next, j.nextRunAtMs);
+  }
+  return next;
 }
