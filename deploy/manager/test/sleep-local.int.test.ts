@@ -116,9 +116,9 @@ beforeAll(async () => {
     // A wake on this loaded machine can take a while; the request waits for it.
     CLAWBOX_WAKE_TIMEOUT: "180s",
   });
-  runtime = new LocalRuntime({ config, logger: createLogger("sleep-int-runtime", { level: "warn" }) });
+  runtime = new LocalRuntime({ config, logger: createLogger("sleep-int-runtime", { level: process.env.LOG_LEVEL ?? "warn" }) });
   await runtime.start();
-  app = await buildServer({ config, runtime, logger: createLogger("sleep-int-manager", { level: "warn" }), metrics: new ManagerMetrics() });
+  app = await buildServer({ config, runtime, logger: createLogger("sleep-int-manager", { level: process.env.LOG_LEVEL ?? "warn" }), metrics: new ManagerMetrics() });
   await app.listen({ port: 0, host: "127.0.0.1" });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   // Never sleeps while being set up (the per-instance "0"); 5 s once the scenarios start.

@@ -121,6 +121,23 @@ describe("the sleep loop", () => {
     expect(st.sleeps).toBe(1);
   });
 
+  it("a Telegram watch runs only while the instance sleeps: none is started during a wake, and one left over is stopped", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString(), telegram: true, telegramBotToken: "123:abc" };
+    await c.tick();
+    expect(c.watching("u1")).toBe(true);
+    const waking = c.wake("u1", "telegram");
+    await c.tick(); // a pass during the wake must not start a second watch
+    await waking;
+    expect(c.watching("u1")).toBe(false);
+    st.phase = "running";
+    await c.tick();
+    expect(c.watching("u1")).toBe(false);
+    await c.stop();
+  });
+
   it("a request for a sleeping instance wakes it and waits for it to run, reporting progress", async () => {
     const { runtime, st } = fakeRuntime();
     const c = controller(runtime);

@@ -97,6 +97,7 @@ export class SleepController {
       const seen = new Set(list.map((s) => s.userId));
       for (const userId of [...this.watches.keys()]) if (!seen.has(userId)) void this.stopWatch(userId);
       for (const userId of [...this.lastPhase.keys()]) if (!seen.has(userId)) this.lastPhase.delete(userId);
+      for (const userId of [...this.waking]) if (!seen.has(userId)) this.waking.delete(userId);
       await Promise.all(
         list.map((s) =>
           this.tend(s, now).catch((e: Error) => this.log.warn({ userId: s.userId, err: e.message }, "sleep check failed; trying again later")),
@@ -113,6 +114,9 @@ export class SleepController {
   private async tend(s: InstanceStatus, now: number): Promise<void> {
     const before = this.lastPhase.get(s.userId);
     this.lastPhase.set(s.userId, s.phase);
+    // Only a sleeping instance is watched: a watch left running next to the gateway would take
+    // its getUpdates away (409), which the gateway treats as another bot instance.
+    if (s.phase !== "sleeping" && this.watches.has(s.userId)) await this.stopWatch(s.userId);
     if (this.busy.has(s.userId)) return;
     if (s.phase === "running") {
       this.waking.delete(s.userId);
@@ -187,6 +191,7 @@ export class SleepController {
   }
 
   private async tendSleeper(userId: string, now: number): Promise<void> {
+    if (this.waking.has(userId)) return;
     const facts = await this.opts.runtime.sleepFacts(userId);
     if (!facts) return;
     if (facts.nextCronAt && now >= cronWakeAt(Date.parse(facts.nextCronAt), this.opts.config.sleep.cronWakeLeadMs)) {
@@ -224,17 +229,27 @@ export class SleepController {
 
   /** Starts a sleeping instance; its Telegram watch stops first (one getUpdates consumer per bot). */
   async wake(userId: string, reason: WakeReason): Promise<InstanceStatus | null> {
+    // Marked first: no pass may start a new watch while this one stops and the instance starts.
+    const already = this.waking.has(userId);
+    this.waking.add(userId);
     await this.stopWatch(userId);
     this.activity.touch(userId);
     this.recheckAt.delete(userId);
     const before = await this.opts.runtime.get(userId);
-    if (before?.phase !== "sleeping") return before;
-    this.waking.add(userId);
+    if (before?.phase !== "sleeping") {
+      if (!already && before?.phase !== "pending" && before?.phase !== "starting") this.waking.delete(userId);
+      return before;
+    }
     // Whatever the next pass sees, it is a change to running when it runs: the wake grace applies.
     this.lastPhase.set(userId, "pending");
     this.wakes.push({ userId, reason, at: Date.now() });
     this.log.info({ userId, reason }, "waking instance");
-    return this.opts.runtime.wake(userId);
+    try {
+      return await this.opts.runtime.wake(userId);
+    } catch (e) {
+      this.waking.delete(userId);
+      throw e;
+    }
   }
 
   /** Puts an instance to sleep now (the Manager's POST .../sleep), whatever its activity. */
