@@ -3,6 +3,7 @@
  * the request path's persistent socket stays for users' traffic). Each answer is optional:
  * an agent that cannot say keeps the instance awake (the caller treats a failure as activity).
  */
+import { randomUUID } from "node:crypto";
 import type { InstanceEndpoint } from "@clawbox/shared";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
 import { type CronJobView, wakingCronAt } from "./decision.ts";
@@ -40,6 +41,20 @@ export async function agentActivityAt(ep: InstanceEndpoint): Promise<number> {
 export async function nextCronAt(ep: InstanceEndpoint): Promise<number | undefined> {
   const page = await rpc<{ jobs?: CronJobView[] }>(ep, "cron.list", { includeDisabled: false, limit: 200, includeDeliveryPreviews: false });
   return wakingCronAt(page.jobs ?? []);
+}
+
+/**
+ * Asks the gateway to hold still for a stop (`gateway.suspend.prepare`, OpenClaw's fence for
+ * hosts that suspend idle gateways): "ready" only when no tracked work is running (a reply being
+ * written, queued messages, a cron run), and then it admits no new work until the lease ends.
+ * Returns a release for the lease when ready (used when the sleep does not happen after all),
+ * or the count of what is still running.
+ */
+export async function prepareSuspend(ep: InstanceEndpoint): Promise<{ ready: true; release: () => Promise<void> } | { ready: false; active: number }> {
+  const r = await rpc<{ status?: string; suspensionId?: string; activeCount?: number }>(ep, "gateway.suspend.prepare", { requestId: `clawbox-sleep-${randomUUID()}` });
+  if (r.status !== "ready" || !r.suspensionId) return { ready: false, active: r.activeCount ?? 1 };
+  const suspensionId = r.suspensionId;
+  return { ready: true, release: () => rpc(ep, "gateway.suspend.resume", { suspensionId }).then(() => undefined) };
 }
 
 /** Whether WhatsApp is linked (its connection lives in the gateway, so sleeping drops it). */

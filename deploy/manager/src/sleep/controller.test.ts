@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, type InstanceRuntime, type InstanceStatus, type SleepFacts } from "@clawbox/shared";
 import { SleepController, WAKE_GRACE_MS } from "./controller.ts";
 
-const agent = { lastActivityAt: 0, nextWakeAtMs: null as number | null, whatsappLinked: false, token: null as string | null };
+const agent = { lastActivityAt: 0, nextWakeAtMs: null as number | null, whatsappLinked: false, token: null as string | null, busy: 0, resumed: 0 };
 let server: Server;
 let agentUrl = "";
 
@@ -20,6 +20,10 @@ beforeAll(async () => {
       if (req.url === "/activity") return send({ lastActivityAt: new Date(agent.lastActivityAt).toISOString() });
       if (req.url === "/wake-sources") return send({ telegramBotToken: agent.token });
       const { method } = JSON.parse(body || "{}");
+      if (method === "gateway.suspend.prepare") {
+        return send({ ok: true, payload: agent.busy > 0 ? { status: "busy", reason: "active-work", activeCount: agent.busy } : { status: "ready", suspensionId: "s-1" } });
+      }
+      if (method === "gateway.suspend.resume") return (agent.resumed++, send({ ok: true, payload: { status: "resumed" } }));
       if (method === "cron.list") {
         const jobs = [{ declarationKey: "heartbeat:main", payload: { kind: "heartbeat" }, nextRunAtMs: Date.now() + 1000 }];
         if (agent.nextWakeAtMs !== null) jobs.push({ payload: { kind: "agentTurn" }, nextRunAtMs: agent.nextWakeAtMs } as never);
@@ -88,6 +92,26 @@ describe("the sleep loop", () => {
     await controller(optedIn.runtime).tick(now);
     expect(optedIn.st.sleeps).toBe(1);
     agent.whatsappLinked = false;
+  });
+
+  it("stays awake while the gateway still has work running (its suspend fence says busy), and while a request is open", async () => {
+    const now = Date.now() + 120_000;
+    agent.lastActivityAt = now - 61_000;
+    agent.nextWakeAtMs = null;
+    agent.busy = 2;
+    const busy = fakeRuntime();
+    await controller(busy.runtime).tick(now);
+    expect(busy.st.sleeps).toBe(0);
+    agent.busy = 0;
+
+    const open = fakeRuntime();
+    const c = controller(open.runtime);
+    const done = c.activity.begin("u1"); // e.g. a chat stream, older than the idle time
+    await c.tick(now);
+    expect(open.st.sleeps).toBe(0);
+    done();
+    await c.tick(now + 120_000);
+    expect(open.st.sleeps).toBe(1);
   });
 
   it("wakes a sleeping instance the lead time before its cron job, not earlier", async () => {

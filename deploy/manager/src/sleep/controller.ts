@@ -11,7 +11,7 @@ import type { InstanceEndpoint, InstanceRuntime, InstanceStatus, Logger } from "
 import { gatewayTimeout, unavailable } from "@clawbox/shared";
 import type { ManagerConfig } from "../config.ts";
 import { ActivityLog } from "./activity.ts";
-import { agentActivityAt, nextCronAt, telegramBotToken, whatsappLinked } from "./agent-probe.ts";
+import { agentActivityAt, nextCronAt, prepareSuspend, telegramBotToken, whatsappLinked } from "./agent-probe.ts";
 import { cronWakeAt, decideIdle, idleStopAfterMs } from "./decision.ts";
 import { TelegramWatch } from "./telegram-wake.ts";
 
@@ -136,7 +136,7 @@ export class SleepController {
     const userId = s.userId;
     if ((this.recheckAt.get(userId) ?? 0) > now) return;
     const idleMs = idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs);
-    const seenActivity = this.activity.lastAt(userId);
+    const seenActivity = this.activity.lastAt(userId, now);
     const base = {
       now,
       idleStopAfterMs: idleMs,
@@ -179,7 +179,21 @@ export class SleepController {
       this.log.warn({ userId, err: e.message }, "could not read the Telegram bot of an instance put to sleep; Telegram will not wake it");
       return undefined;
     });
-    if (!bestEffort && this.activity.lastAt(userId) !== seenActivity) return;
+    if (!bestEffort) {
+      // The gateway's own word last: nothing running (a reply being written, queued messages, a
+      // cron run). From "ready" on it admits no new work, so nothing can start before the stop.
+      const fence = await prepareSuspend(ep);
+      if (!fence.ready) {
+        this.log.info({ userId, active: fence.active }, "idle, but the gateway is still working; stays awake");
+        this.recheckAt.set(userId, Date.now() + 5000);
+        return;
+      }
+      // A request that arrived while the agent was being asked wins: no sleep now.
+      if (this.activity.lastAt(userId) !== seenActivity) {
+        await fence.release().catch(() => undefined);
+        return;
+      }
+    }
     await this.opts.runtime.sleep(userId, {
       since: new Date().toISOString(),
       ...(cronAt !== undefined ? { nextCronAt: new Date(cronAt).toISOString() } : {}),
