@@ -26,7 +26,9 @@ const USER = "sleep-alpha";
 const MODEL_KEY = "sk-standin-sleep-instance-key";
 const BOT_TOKEN = "987654322:AAStandinBotTokenForClawBoxSleepTest_x01";
 const ALICE = { fromId: 5550456, firstName: "Alice", lastName: "Sleeper", username: "alice_sleeps" };
-const CRON_LEAD = "40s";
+// Long enough for a wake on this loaded 2-core machine (25-60 s seen), short enough that the
+// instance sleeps between adding the job and the wake for it.
+const CRON_LEAD = "75s";
 
 let app: FastifyInstance;
 let runtime: LocalRuntime;
@@ -226,6 +228,9 @@ describe("sleeping instances on the local runtime", () => {
     const sleptAt = Date.now();
     expect(sleptAt).toBeLessThan(dueAt);
 
+    // Woken for the job, and running again before it is due: on time, not caught up later.
+    const runningAgainAt = await until("the cron wake to run", async () => ((await phase()) === "running" ? Date.now() : undefined), 300_000);
+    expect(runningAgainAt).toBeLessThan(dueAt);
     const asked = await until("the cron job's turn at the model", async () => model.chats().find((c) => c.lastUserMessage?.includes(marker)), 400_000);
     expect(asked).toBeTruthy();
     const cronWake = app.sleep.wakes.find((w) => w.reason === "cron");
