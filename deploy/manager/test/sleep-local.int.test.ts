@@ -26,9 +26,10 @@ const USER = "sleep-alpha";
 const MODEL_KEY = "sk-standin-sleep-instance-key";
 const BOT_TOKEN = "987654322:AAStandinBotTokenForClawBoxSleepTest_x01";
 const ALICE = { fromId: 5550456, firstName: "Alice", lastName: "Sleeper", username: "alice_sleeps" };
-// Long enough for a wake on this loaded 2-core machine (25-60 s seen), short enough that the
-// instance sleeps between adding the job and the wake for it.
-const CRON_LEAD = "75s";
+// Long enough for a wake on this loaded 2-core machine (25-90 s seen), short enough that the
+// instance sleeps between adding the job (due in 2 minutes) and the wake for it. A job the
+// gateway finds overdue at its start is deferred by OpenClaw, so the lead must cover the wake.
+const CRON_LEAD = "90s";
 
 let app: FastifyInstance;
 let runtime: LocalRuntime;
