@@ -41,6 +41,8 @@ export class SleepController {
   /** Instances woken and not yet running: requests wait for these instead of failing. */
   private readonly waking = new Set<string>();
   private readonly busy = new Set<string>();
+  /** Sleeps under way: a request for one of these waits for the stop, then wakes it. */
+  private readonly stopping = new Map<string, Promise<unknown>>();
   /** Phase seen at the last pass: a change to running starts the wake grace. */
   private readonly lastPhase = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -194,11 +196,18 @@ export class SleepController {
         return;
       }
     }
-    await this.opts.runtime.sleep(userId, {
+    const stopping = this.opts.runtime.sleep(userId, {
       since: new Date().toISOString(),
       ...(cronAt !== undefined ? { nextCronAt: new Date(cronAt).toISOString() } : {}),
       ...(token ? { telegram: true, telegramBotToken: token } : {}),
     });
+    // A request arriving now waits for the stop to finish and then wakes it (ensureAwake).
+    this.stopping.set(userId, stopping.catch(() => undefined));
+    try {
+      await stopping;
+    } finally {
+      this.stopping.delete(userId);
+    }
     this.recheckAt.delete(userId);
     this.log.info({ userId, nextCronAt: cronAt ? new Date(cronAt).toISOString() : null, telegram: !!token }, "instance idle: asleep");
     if (token) this.watchTelegram(userId, token);
@@ -290,6 +299,7 @@ export class SleepController {
    * answer 404/503 as before).
    */
   async ensureAwake(userId: string, onProgress?: (phase: "waking" | "awake") => void): Promise<void> {
+    await this.stopping.get(userId);
     let s = await this.opts.runtime.get(userId);
     if (!s) return;
     if (s.phase === "sleeping") s = await this.wake(userId, "request");
