@@ -239,8 +239,18 @@ describe("sleeping instances on the local runtime", () => {
     // Woken by the Manager before the job was due, not by the job's own time passing.
     expect(cronWake!.at).toBeLessThan(dueAt);
     expect(cronWake!.at).toBeGreaterThan(sleptAt);
-    const jobs = await api("POST", `/api/instances/${USER}/rpc`, { method: "cron.list", params: { includeDisabled: true } });
-    const job = (jobs.body.jobs ?? jobs.body.payload?.jobs ?? []).find((j: { name?: string }) => j.name === "sleep-test reminder");
-    expect(job?.state?.lastRunAtMs ?? job?.lastRunAtMs).toBeGreaterThanOrEqual(dueAt - 1000);
+    // The gateway's run log: the job ran at its time (a one-shot job is deleted after it succeeds).
+    const jobId = add.body.id ?? add.body.job?.id;
+    expect(jobId).toEqual(expect.any(String));
+    const run = await until(
+      "the run in the gateway's cron log",
+      async () => {
+        const r = await api("POST", `/api/instances/${USER}/rpc`, { method: "cron.runs", params: { id: jobId } });
+        const entries = (Object.values(r.body ?? {}).find(Array.isArray) ?? []) as { jobId?: string; runAtMs?: number; status?: string }[];
+        return entries.find((e) => e.jobId === jobId);
+      },
+      120_000,
+    );
+    expect(run.runAtMs).toBeGreaterThanOrEqual(dueAt - 1000);
   }, 900_000);
 });
