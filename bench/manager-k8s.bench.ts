@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../test/cluster/cluster.ts";
-import { adminClient, counterSum, ensureWaitForConsumerClass, managerServiceAccount, NAMESPACE, provisionVolume, WAIT_FOR_CONSUMER_CLASS } from "../deploy/manager/test/harness.ts";
+import { adminClient, counterSum, ensureWaitForConsumerClass, managerServiceAccount, NAMESPACE, provisionVolume, TOKEN_SECRET, WAIT_FOR_CONSUMER_CLASS } from "../deploy/manager/test/harness.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -85,6 +85,7 @@ try {
     env: {
       ...process.env,
       OPENCLAW_MANAGER_API_KEY: API_KEY,
+      OPENCLAW_TOKEN_SECRET: TOKEN_SECRET,
       OPENCLAW_RUNTIME: "kubernetes",
       OPENCLAW_NAMESPACE: NAMESPACE,
       OPENCLAW_IMAGE_REPO: "registry.test/openclaw-gke",

@@ -29,7 +29,7 @@ The values file must not name a different userId.
 Environment: NAMESPACE (default openclaw), HELM and KUBECTL (default: helm and kubectl on PATH),
 CHART (default: deploy/helm/openclaw next to this script). KUBECONFIG is honoured by both tools.
 OPENCLAW_TOKEN_SECRET (install/upgrade): the instance tokens are derived from it exactly as the
-Manager derives them (its OPENCLAW_TOKEN_SECRET, by default its API key), so the Manager can reach
+Manager derives them (its OPENCLAW_TOKEN_SECRET, Secret openclaw-manager key TOKEN_SECRET), so the Manager can reach
 this instance. Only the two derived tokens reach helm (and its release record), never the secret.
 Needed unless the values file sets tokenSecret or both gatewayToken and agentToken: the chart
 makes no random tokens (they would change on every render); helm names what is missing.

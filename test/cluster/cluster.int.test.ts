@@ -2,7 +2,6 @@
 // controller-manager turns a Deployment into a ReplicaSet and a Pod, the scheduler binds it to a
 // kwok node, and kwok plays the kubelet (Ready, or a failure when a test asks for one).
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiException,
@@ -17,13 +16,12 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { managerServiceAccount } from "../../deploy/manager/test/harness.ts";
 import { kubectl } from "./cluster.ts";
-import { REPO_ROOT } from "./paths.ts";
 import { failPod, POD_ANNOTATIONS } from "./pod-behaviour.ts";
-import { kubeconfigForServiceAccount } from "./service-account.ts";
 
 const NS = "openclaw";
-const SA = "openclaw-manager";
+const SMOKE_IMAGE_REPO = "ghcr.io/openclaw/openclaw";
 const adminKubeconfig = inject("kubeconfig");
 
 function clients(kubeconfigPath: string) {
@@ -49,12 +47,15 @@ function deployment(name: string, podAnnotations: Record<string, string> = {}): 
         metadata: { labels, annotations: podAnnotations },
         spec: {
           automountServiceAccountToken: false,
+          // What rbac.yaml's admission policy asks of every pod the Manager's ServiceAccount creates.
+          securityContext: { runAsNonRoot: true, runAsUser: 1000 },
           containers: [
             {
               name: "gateway",
-              image: "ghcr.io/openclaw/openclaw:test",
+              image: `${SMOKE_IMAGE_REPO}:test`,
               ports: [{ containerPort: 18789 }],
               resources: { requests: { cpu: "100m", memory: "128Mi" } },
+              securityContext: { allowPrivilegeEscalation: false },
             },
           ],
         },
@@ -108,8 +109,8 @@ describe("test cluster (real kube-apiserver + kwok)", () => {
   let saKubeconfig: string;
 
   beforeAll(async () => {
-    kubectl(adminKubeconfig, ["apply", "-f", join(REPO_ROOT, "deploy/manager/k8s/rbac.yaml")]);
-    saKubeconfig = (await kubeconfigForServiceAccount(adminKubeconfig, NS, SA, 3600)).path;
+    // rbac.yaml (ServiceAccount in clawbox-system, Role here, the admission policy pinned to this test's image).
+    saKubeconfig = await managerServiceAccount(adminKubeconfig, SMOKE_IMAGE_REPO);
   });
 
   it("as the manager ServiceAccount, a Deployment becomes a scheduled pod that goes Running then Ready", async () => {
@@ -241,11 +242,13 @@ describe("test cluster (real kube-apiserver + kwok)", () => {
     await apps.deleteNamespacedDeployment({ name, namespace: NS });
   });
 
-  it("serves the APIs the Manager and the chart use: NetworkPolicy, Ingress, ManagedCertificate", async () => {
+  it("serves the APIs the Manager and the chart use: NetworkPolicy, Ingress, ManagedCertificate, BackendConfig, ValidatingAdmissionPolicy", async () => {
     const out = kubectl(adminKubeconfig, ["api-resources", "-o", "name"]);
     expect(out).toContain("networkpolicies.networking.k8s.io");
     expect(out).toContain("ingresses.networking.k8s.io");
     expect(out).toContain("managedcertificates.networking.gke.io");
+    expect(out).toContain("backendconfigs.cloud.google.com");
+    expect(out).toContain("validatingadmissionpolicies.admissionregistration.k8s.io");
     // As the manager: a ManagedCertificate with an invalid domain is rejected by the CRD schema.
     const bad = spawnSync(
       inject("kubectlPath"),

@@ -440,6 +440,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     const nodes = Array.from({ length: opts.nodes ?? 2 }, (_, i) => `kwok-node-${i}`);
     const bootstrap = [
       readFileSync(join(CLUSTER_DIR, "manifests", "managedcertificate-crd.yaml"), "utf8"),
+      readFileSync(join(CLUSTER_DIR, "manifests", "backendconfig-crd.yaml"), "utf8"),
       readFileSync(join(CLUSTER_DIR, "manifests", "bootstrap.yaml"), "utf8"),
       ...nodes.map((n) => JSON.stringify(nodeManifest(n))),
     ].join("\n---\n");
@@ -479,15 +480,17 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       },
       { timeoutMs: 60_000, procs: checkProcs, log },
     );
-    await waitFor(
-      "ManagedCertificate CRD established",
-      async () => {
-        const r = await get(https("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/managedcertificates.networking.gke.io"));
-        const crd = JSON.parse(r.body) as { status?: { conditions?: { type: string; status: string }[] } };
-        return Boolean(crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"));
-      },
-      { timeoutMs: 30_000, procs: checkProcs, log },
-    );
+    for (const crdName of ["managedcertificates.networking.gke.io", "backendconfigs.cloud.google.com"]) {
+      await waitFor(
+        `CRD ${crdName} established`,
+        async () => {
+          const r = await get(https(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crdName}`));
+          const crd = JSON.parse(r.body) as { status?: { conditions?: { type: string; status: string }[] } };
+          return Boolean(crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"));
+        },
+        { timeoutMs: 30_000, procs: checkProcs, log },
+      );
+    }
     await waitFor(
       "ServiceAccount openclaw/default (controller-manager working)",
       async () => (await get(https("/api/v1/namespaces/openclaw/serviceaccounts/default"))).status === 200,

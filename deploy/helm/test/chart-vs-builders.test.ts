@@ -146,6 +146,7 @@ const CASES: Case[] = [
       OPENCLAW_DOMAIN_BASE: "claw.example.org",
       OPENCLAW_STORAGE_CLASS: "premium-rwo",
       OPENCLAW_STORAGE_SIZE: "25Gi",
+      OPENCLAW_MANAGER_NAMESPACE: "platform-x",
       CLAWBOX_OPENROUTER_BASE_URL: "https://llm-proxy.example.com/openrouter/api/v1",
       CLAWBOX_TELEGRAM_API_ROOT: "https://tg.example.com/bot-api",
     },
@@ -163,6 +164,7 @@ const CASES: Case[] = [
       ingress: { enabled: true },
       domainBase: "claw.example.org",
       persistence: { storageClass: "premium-rwo", size: "25Gi" },
+      managerNamespace: "platform-x",
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } },
       model: { provider: "openrouter", model: "anthropic/claude-sonnet-4.5<&>", apiKey: "sk-or-v1-<model&key>\u2029" },
       providerBaseUrls: { openrouter: "https://llm-proxy.example.com/openrouter/api/v1" },
@@ -171,6 +173,12 @@ const CASES: Case[] = [
     },
   },
   guideCase(),
+  {
+    name: "image pinned by digest (repo@sha256:...)",
+    managerEnv: { OPENCLAW_IMAGE_TAG: `sha256:${"0123456789abcdef".repeat(4)}` },
+    input: { userId: "digest", secrets: {} },
+    values: { userId: "digest", tokenSecret: TOKEN_SECRET, image: { repository: "us-central1-docker.pkg.dev/learneroid/openclaw/openclaw-gke", tag: `sha256:${"0123456789abcdef".repeat(4)}` } },
+  },
   // Every provider, with and without a key, with and without the operator's endpoint.
   modelCase("openrouter, key, public endpoint (no provider entry)", "m-openrouter", { provider: "openrouter", model: "openai/gpt-4o-mini", apiKey: "sk-or-1" }),
   modelCase("openrouter, no key, endpoint override with trailing slashes", "m-openrouter-proxy", { provider: "openrouter", model: "openai/gpt-4o-mini" }, { openrouter: "http://10.0.0.5:8080/api/v1//" }),
@@ -270,6 +278,26 @@ describe("chart vs builders: the pieces other code relies on", () => {
       expect(CASES.some((c) => (c.values.model as { provider?: string } | undefined)?.provider === p && (c.values.providerBaseUrls as Record<string, string> | undefined)?.[p]), p).toBe(true);
     }
     expect(Object.keys(schema.properties.telegram.properties)).toEqual(["apiRoot"]);
+  });
+
+  it("sets every value the schema allows, away from its default, in at least one compared case", () => {
+    const schema = JSON.parse(readFileSync(join(CHART_DIR, "values.schema.json"), "utf8"));
+    const defaults = parse(readFileSync(join(CHART_DIR, "values.yaml"), "utf8")) as Record<string, unknown>;
+    const resolve = (node: any): any => (node?.$ref ? resolve(schema.definitions[node.$ref.split("/").pop()]) : node);
+    // Leaf paths of the schema: a property with no properties of its own (a map such as `secrets` counts as one).
+    const leaves = (node: any, path: string[]): string[][] => {
+      const n = resolve(node);
+      const props = n?.properties as Record<string, unknown> | undefined;
+      return props ? Object.entries(props).flatMap(([k, v]) => leaves(v, [...path, k])) : [path];
+    };
+    const at = (o: unknown, path: string[]) => path.reduce<any>((x, k) => (x == null ? undefined : x[k]), o);
+    const missing = leaves(schema, []).filter((path) =>
+      !CASES.some((c) => {
+        const v = at(c.values, path);
+        return v !== undefined && JSON.stringify(v) !== JSON.stringify(at(defaults, path));
+      }),
+    );
+    expect(missing.map((p) => p.join("."))).toEqual([]);
   });
 
   it("derives the same secret hash from the same tokens, so both sides roll the pod alike", async () => {

@@ -43,7 +43,26 @@ describe("loadConfig", () => {
     ["PORT", "70000"],
     ["OPENCLAW_NAMESPACE", "Bad_NS"],
     ["OPENCLAW_IMAGE_TAG", "a tag"],
+    ["OPENCLAW_MANAGER_NAMESPACE", "Platform"],
   ])("names %s when its value %j is invalid", (name, value) => {
     expect(() => loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", [name]: value })).toThrow(name);
+  });
+
+  it("puts the platform (the Manager's own pods) in clawbox-system by default, apart from the instances", () => {
+    const c = loadConfig({ OPENCLAW_MANAGER_API_KEY: "k" });
+    expect(c.kubernetes.managerNamespace).toBe("clawbox-system");
+    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_MANAGER_NAMESPACE: "platform" }).kubernetes.managerNamespace).toBe("platform");
+  });
+  it("refuses the kubernetes runtime without a token secret of its own, naming the variable and its Secret key", () => {
+    const k8s = { OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_RUNTIME: "kubernetes" };
+    expect(() => loadConfig(k8s)).toThrow(/OPENCLAW_TOKEN_SECRET is required with OPENCLAW_RUNTIME=kubernetes .*TOKEN_SECRET/);
+    expect(() => loadConfig({ ...k8s, OPENCLAW_TOKEN_SECRET: "  " })).toThrow(ConfigError);
+    // The API key is no token secret: the App API holds it too.
+    expect(() => loadConfig({ ...k8s, OPENCLAW_TOKEN_SECRET: "k" })).toThrow(/OPENCLAW_TOKEN_SECRET must differ from OPENCLAW_MANAGER_API_KEY/);
+    expect(loadConfig({ ...k8s, OPENCLAW_TOKEN_SECRET: "separate" }).tokenSecret).toBe("separate");
+  });
+  it("uses the API key as the token secret in the local runtime only (development)", () => {
+    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_RUNTIME: "local" }).tokenSecret).toBe("k");
+    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_TOKEN_SECRET: "t" }).tokenSecret).toBe("t");
   });
 });

@@ -15,7 +15,12 @@ export interface ManagerConfig {
   host: string;
   /** OPENCLAW_MANAGER_API_KEY: the Bearer key of every non-public route. */
   apiKey: string;
-  /** OPENCLAW_TOKEN_SECRET: HMAC key of the per-instance tokens (default: the API key). */
+  /**
+   * OPENCLAW_TOKEN_SECRET: HMAC key of the per-instance tokens. Required with the kubernetes
+   * runtime, and never the API key: the App API holds the API key too, and whoever has the token
+   * secret can talk to every instance's agent. Local runtime only: the API key when unset (one
+   * machine, both in the same data dir; development, not a separation).
+   */
   tokenSecret: string;
   runtime: RuntimeKind;
   /** Settings every instance's gateway gets, in both runtimes. */
@@ -35,7 +40,14 @@ export interface ManagerConfig {
     wakeTimeoutMs: number;
   };
   kubernetes: {
+    /** OPENCLAW_NAMESPACE: where the instances live (and only there the Manager has rights). */
     namespace: string;
+    /**
+     * OPENCLAW_MANAGER_NAMESPACE: the platform's namespace (the Manager's own pods). Instance
+     * NetworkPolicies admit the Manager's pods from this namespace only, so a pod in the instance
+     * namespace that copies the Manager's label gets nowhere.
+     */
+    managerNamespace: string;
     imageRepo: string;
     imageTag: string;
     ingressEnabled: boolean;
@@ -95,6 +107,8 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_IMAGE_REPO = "us-central1-docker.pkg.dev/learneroid/openclaw/openclaw-gke";
+/** The platform's namespace in the guide's manifests (deploy/manager/k8s, deploy/api/k8s). */
+export const DEFAULT_MANAGER_NAMESPACE = "clawbox-system";
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 type Env = Record<string, string | undefined>;
@@ -176,6 +190,29 @@ function tolerations(env: Env): Placement["tolerations"] {
     });
 }
 
+function dns1123Label(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)) throw new ConfigError(name, `must be a DNS-1123 label, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function tokenSecret(env: Env, runtime: RuntimeKind, apiKey: string): string {
+  const v = str(env, "OPENCLAW_TOKEN_SECRET", "");
+  if (runtime === "kubernetes") {
+    if (!v) {
+      throw new ConfigError(
+        "OPENCLAW_TOKEN_SECRET",
+        "is required with OPENCLAW_RUNTIME=kubernetes (the HMAC key of the instance tokens; in Kubernetes it comes from Secret openclaw-manager key TOKEN_SECRET, e.g. openssl rand -base64 32)",
+      );
+    }
+    if (v === apiKey) {
+      throw new ConfigError("OPENCLAW_TOKEN_SECRET", "must differ from OPENCLAW_MANAGER_API_KEY (the App API holds the API key; the token secret opens every instance)");
+    }
+  }
+  // Local runtime (one machine, `npm start`): the API key, as before. Documented as dev only.
+  return v || apiKey;
+}
+
 /** A duration (`30m`, `90s`, `2h`, `0`), the contract's one parser. */
 function duration(env: Env, name: string, fallback: string, min = 0): number {
   const raw = str(env, name, fallback);
@@ -203,10 +240,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
   if (runtime !== "kubernetes" && runtime !== "local") {
     throw new ConfigError("OPENCLAW_RUNTIME", `must be "kubernetes" or "local", got ${JSON.stringify(runtime)}`);
   }
-  const namespace = str(env, "OPENCLAW_NAMESPACE", "openclaw");
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
-    throw new ConfigError("OPENCLAW_NAMESPACE", `must be a DNS-1123 label, got ${JSON.stringify(namespace)}`);
-  }
+  const namespace = dns1123Label(env, "OPENCLAW_NAMESPACE", "openclaw");
   const imageTag = str(env, "OPENCLAW_IMAGE_TAG", "latest");
   // A tag, or a manifest digest (sha256:<64 hex>) to pin the image: repo@sha256:...
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag) && !/^sha256:[0-9a-f]{64}$/.test(imageTag)) {
@@ -217,7 +251,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
     port: port(env, "PORT", 3000),
     host: str(env, "HOST", "0.0.0.0"),
     apiKey,
-    tokenSecret: str(env, "OPENCLAW_TOKEN_SECRET", apiKey),
+    tokenSecret: tokenSecret(env, runtime, apiKey),
     runtime,
     gateway: {
       telegramApiRoot: httpUrl(env, "CLAWBOX_TELEGRAM_API_ROOT"),
@@ -235,6 +269,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
     },
     kubernetes: {
       namespace,
+      managerNamespace: dns1123Label(env, "OPENCLAW_MANAGER_NAMESPACE", DEFAULT_MANAGER_NAMESPACE),
       imageRepo: str(env, "OPENCLAW_IMAGE_REPO", DEFAULT_IMAGE_REPO),
       imageTag,
       ingressEnabled: bool(env, "OPENCLAW_INGRESS_ENABLED", false),

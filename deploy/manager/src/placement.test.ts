@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { buildDeployment } from "./k8s/builders/deployment.ts";
 import { imageRef, instanceSpecFromInput } from "./k8s/builders/spec.ts";
 
-const base = { OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_RUNTIME: "kubernetes", OPENCLAW_IMAGE_REPO: "localhost/openclaw-gke" };
+const base = { OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_TOKEN_SECRET: "t", OPENCLAW_RUNTIME: "kubernetes", OPENCLAW_IMAGE_REPO: "localhost/openclaw-gke" };
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
 describe("instance placement and image pinning", () => {

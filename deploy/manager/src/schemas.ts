@@ -33,7 +33,7 @@ export const createInstanceBody = {
     resources: {
       type: "object",
       additionalProperties: false,
-      description: "Gateway container requests/limits (defaults: requests 250m/512Mi, limits 1/2Gi)",
+      description: "Gateway container requests/limits (defaults: requests 250m/1280Mi, limits 1/2560Mi, from measured figures)",
       properties: {
         requests: {
           type: "object",

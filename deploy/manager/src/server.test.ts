@@ -17,7 +17,7 @@ let app: FastifyInstance;
 let runtime: KubernetesRuntime;
 
 beforeAll(async () => {
-  const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
+  const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_TOKEN_SECRET: "server-test-token-secret", OPENCLAW_RUNTIME: "kubernetes" });
   // Port 1 on loopback: connection refused, immediately.
   const kc = nowhere();
   const logger = createLogger("manager-test", { level: "silent" });
@@ -134,7 +134,7 @@ describe("logs", () => {
     const { REDACT_PATHS } = await import("@clawbox/shared");
     const lines: any[] = [];
     const logger = pino({ level: "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, { write: (l: string) => void lines.push(JSON.parse(l)) });
-    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_RUNTIME: "kubernetes" });
+    const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: API_KEY, OPENCLAW_TOKEN_SECRET: "server-test-token-secret", OPENCLAW_RUNTIME: "kubernetes" });
     const kc = nowhere();
     const metrics = new ManagerMetrics();
     const rt = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });

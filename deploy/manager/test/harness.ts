@@ -1,10 +1,12 @@
 /**
  * Runs the real Manager against a real test cluster (test/cluster) the way it runs in production:
- * rbac.yaml applied, the Manager's API client authenticated as the `openclaw-manager`
- * ServiceAccount (TokenRequest), its watch cache synced. Used by the integration tests and the bench.
+ * rbac.yaml applied (the ServiceAccount in the platform namespace clawbox-system, its rights and
+ * the admission policy in force for the instance namespace openclaw), the Manager's API client
+ * authenticated as that `openclaw-manager` ServiceAccount (TokenRequest), its watch cache synced. Used by the integration tests and the bench.
  * Also gives volumes to the PVCs: the test cluster has no storage provisioner, so each user's
  * `<userId>-openclaw-data` claim gets a pre-bound PersistentVolume (what a provisioner would make).
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger, instanceNames } from "@clawbox/shared";
@@ -17,9 +19,15 @@ import { ManagerMetrics } from "../src/metrics.ts";
 import { KubernetesRuntime } from "../src/runtime/kubernetes/runtime.ts";
 import { buildServer } from "../src/server.ts";
 
+/** The instances' namespace (OPENCLAW_NAMESPACE) and the platform's, where the Manager's ServiceAccount lives. */
 export const NAMESPACE = "openclaw";
+export const PLATFORM_NAMESPACE = "clawbox-system";
 export const API_KEY = "int-test-manager-key-0123456789";
+export const TOKEN_SECRET = "int-test-token-secret-9876543210";
+/** The gateway repository the tests' Managers use; the admission policy in rbac.yaml is set to it. */
+export const TEST_IMAGE_REPO = "registry.test/openclaw-gke";
 export const RBAC_YAML = fileURLToPath(new URL("../k8s/rbac.yaml", import.meta.url));
+const GUIDE_IMAGE_REPO = "us-central1-docker.pkg.dev/learneroid/openclaw/openclaw-gke";
 
 export interface RunningManager {
   app: FastifyInstance;
@@ -35,20 +43,37 @@ export function adminClient(kubeconfig: string): KubeClient {
   return KubeClient.fromConfig(kubeconfig);
 }
 
-/** Applies rbac.yaml and returns a kubeconfig for the openclaw-manager ServiceAccount. */
-export async function managerServiceAccount(adminKubeconfig: string): Promise<string> {
-  kubectl(adminKubeconfig, ["apply", "-f", RBAC_YAML]);
+/**
+ * rbac.yaml as it is, except the admission policy's image repository (its parameter ConfigMap),
+ * which is set to the repository the test's Manager runs: the guide's registry is not reachable here.
+ */
+export function rbacYamlFor(imageRepo: string): string {
+  const text = readFileSync(RBAC_YAML, "utf8");
+  const line = `imageRepo: ${GUIDE_IMAGE_REPO}`;
+  if (!text.includes(line)) throw new Error(`rbac.yaml has no "${line}" line to point at the test image`);
+  return text.replace(line, `imageRepo: ${imageRepo}`);
+}
+
+/**
+ * Makes the platform namespace, applies rbac.yaml (ServiceAccount there, Role in the instance
+ * namespace, the admission policy) and returns a kubeconfig for the openclaw-manager ServiceAccount.
+ */
+export async function managerServiceAccount(adminKubeconfig: string, imageRepo = TEST_IMAGE_REPO): Promise<string> {
+  kubectl(adminKubeconfig, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: PLATFORM_NAMESPACE } }));
+  kubectl(adminKubeconfig, ["apply", "-f", "-"], rbacYamlFor(imageRepo));
   const file = join(adminKubeconfig, "..", `manager-sa-${process.pid}.kubeconfig`);
-  return (await kubeconfigForServiceAccount(adminKubeconfig, NAMESPACE, "openclaw-manager", 3600, file)).path;
+  return (await kubeconfigForServiceAccount(adminKubeconfig, PLATFORM_NAMESPACE, "openclaw-manager", 3600, file)).path;
 }
 
 export async function startManager(adminKubeconfig: string, env: Record<string, string> = {}): Promise<RunningManager> {
-  const sa = { path: await managerServiceAccount(adminKubeconfig) };
+  const sa = { path: await managerServiceAccount(adminKubeconfig, env.OPENCLAW_IMAGE_REPO ?? TEST_IMAGE_REPO) };
   const config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
+    OPENCLAW_TOKEN_SECRET: TOKEN_SECRET,
     OPENCLAW_RUNTIME: "kubernetes",
     OPENCLAW_NAMESPACE: NAMESPACE,
-    OPENCLAW_IMAGE_REPO: "registry.test/openclaw-gke",
+    OPENCLAW_MANAGER_NAMESPACE: PLATFORM_NAMESPACE,
+    OPENCLAW_IMAGE_REPO: TEST_IMAGE_REPO,
     KUBECONFIG: sa.path,
     ...env,
   });

@@ -98,11 +98,20 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
     const np = await readObject(admin, `${net}/networkpolicies/${instanceNames(userId).networkPolicy}`);
     expect(np.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(np.spec.ingress).toHaveLength(1);
-    expect(np.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "openclaw-manager" } } }]);
+    // Manager pods of the platform namespace only (one peer, both selectors).
+    expect(np.spec.ingress[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clawbox-system" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "openclaw-manager" } },
+      },
+    ]);
     expect(np.spec.ingress[0].ports.map((p: any) => p.port)).toEqual([3100, 6080]);
     expect(np.spec.egress).toHaveLength(2);
-    expect(np.spec.egress[0].to.length).toBe(2);
+    // DNS: kube-dns, NodeLocal DNSCache (pods and 169.254.20.10), Cloud DNS on the metadata address.
+    expect(np.spec.egress[0].to.length).toBe(4);
     expect(np.spec.egress[0].to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
+    expect(np.spec.egress[0].to[1].podSelector.matchLabels).toEqual({ "k8s-app": "node-local-dns" });
+    expect(np.spec.egress[0].to.slice(2).map((p: any) => p.ipBlock.cidr)).toEqual(["169.254.20.10/32", "169.254.169.254/32"]);
     expect(np.spec.egress[1].to[0].ipBlock).toEqual({
       cidr: "0.0.0.0/0",
       except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
@@ -351,7 +360,7 @@ describe("Manager on a real API server, as the openclaw-manager ServiceAccount",
 });
 
 describe("with OPENCLAW_INGRESS_ENABLED=true", () => {
-  it("also applies an Ingress and a ManagedCertificate for <userId>.<domain>, and deletes them", async () => {
+  it("also applies an Ingress, a ManagedCertificate and a BackendConfig for <userId>.<domain>, and deletes them", async () => {
     const withIngress = await startManager(inject("kubeconfig"), { OPENCLAW_INGRESS_ENABLED: "true", OPENCLAW_DOMAIN_BASE: "oc.example.test" });
     try {
       const userId = uid("pub");
@@ -364,12 +373,19 @@ describe("with OPENCLAW_INGRESS_ENABLED=true", () => {
       expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: names.service, port: { name: "agent" } });
       const mc = await readObject(admin, `/apis/networking.gke.io/v1/namespaces/${NAMESPACE}/managedcertificates/${names.managedCertificate}`);
       expect(mc.spec.domains).toEqual([`${userId}.oc.example.test`]);
+      // The load balancer keeps WebSockets for an hour (not its default 30 s), and checks the agent's /healthz.
+      const bcPath = `/apis/cloud.google.com/v1/namespaces/${NAMESPACE}/backendconfigs/${names.backendConfig}`;
+      const bc = await readObject(admin, bcPath);
+      expect(bc.spec).toEqual({ timeoutSec: 3600, connectionDraining: { drainingTimeoutSec: 60 }, healthCheck: { type: "HTTP", requestPath: "/healthz", port: 3100 } });
+      const svc = await readObject(admin, `${ns}/services/${names.service}`);
+      expect(svc.metadata.annotations["cloud.google.com/backend-config"]).toBe(`{"default":"${names.backendConfig}"}`);
       const np = await readObject(admin, `${net}/networkpolicies/${names.networkPolicy}`);
       expect(np.spec.ingress[1].from.map((p: any) => p.ipBlock.cidr)).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
       const gone = await withIngress.app.inject({ method: "DELETE", url: `/api/instances/${userId}?preservePvc=false`, headers: auth });
       expect(gone.statusCode).toBe(200);
       expect(await readObject(admin, `${net}/ingresses/${names.ingress}`)).toBeNull();
       expect(await readObject(admin, `/apis/networking.gke.io/v1/namespaces/${NAMESPACE}/managedcertificates/${names.managedCertificate}`)).toBeNull();
+      expect(await readObject(admin, bcPath)).toBeNull();
     } finally {
       await withIngress.close();
     }

@@ -17,7 +17,7 @@ import { REAL_NODE_NAME, realNodePlacement, type RealNode } from "../../../test/
 import { POD_UID, startRealPodEnv, type RealPodEnv } from "./real-node-env.ts";
 import { MANAGER_POD_LABELS } from "../src/k8s/builders/labels.ts";
 import { AGENT_PORT, NOVNC_PORT } from "../src/k8s/builders/pod-layout.ts";
-import { API_KEY, NAMESPACE, poll, type RunningManager } from "./harness.ts";
+import { API_KEY, NAMESPACE, PLATFORM_NAMESPACE, poll, type RunningManager } from "./harness.ts";
 import type { KubeClient } from "../src/services/k8s-client.ts";
 
 const log = (line: string) => process.stderr.write(`[real-pod] ${line}\n`);
@@ -109,7 +109,8 @@ beforeAll(async () => {
 }, 3_600_000);
 
 afterAll(async () => {
-  await admin?.request("delete", "DELETE", `/api/v1/namespaces/${NAMESPACE}/pods/manager-like`).catch(() => undefined);
+  await admin?.request("delete", "DELETE", `/api/v1/namespaces/${PLATFORM_NAMESPACE}/pods/manager-like`).catch(() => undefined);
+  await admin?.request("delete", "DELETE", `/api/v1/namespaces/${NAMESPACE}/pods/impostor`).catch(() => undefined);
   await admin?.request("delete", "DELETE", `/api/v1/namespaces/${OTHER_NS}`).catch(() => undefined);
   if (m) await api("DELETE", `/api/instances/${USER}?preservePvc=false`).catch(() => undefined);
   await env?.close();
@@ -165,16 +166,19 @@ describe("a real pod on the real node", () => {
     expect(shot.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   }, 900_000);
 
-  it("NetworkPolicy is enforced by kube-router: a pod in another namespace cannot dial the agent or noVNC port; a Manager-labelled pod can", async () => {
+  it("NetworkPolicy is enforced by kube-router: a pod in another namespace, or one wearing the Manager's label outside the platform namespace, cannot dial the agent or noVNC port; a Manager-labelled pod in the platform namespace can", async () => {
     expect(instancePodIP).not.toBe("");
     await admin.apply(`/api/v1/namespaces/${OTHER_NS}`, { apiVersion: "v1", kind: "Namespace", metadata: { name: OTHER_NS } }, "clawbox-test");
     const ports = [AGENT_PORT, NOVNC_PORT];
     // Positive control first: the same dial from a pod the instance's policy admits succeeds, so a
     // refusal below is the policy, not a broken network.
-    const admitted = await probe("manager-like", NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, true);
+    const admitted = await probe("manager-like", PLATFORM_NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, true);
     expect(admitted.phase, admitted.output).toBe("Succeeded");
     const refused = await probe("outsider", OTHER_NS, { app: "outsider" }, instancePodIP, ports, false);
     expect(refused.phase, refused.output).toBe("Succeeded");
+    // The label alone is not enough: the policy admits Manager pods of the platform namespace only.
+    const impostor = await probe("impostor", NAMESPACE, { ...MANAGER_POD_LABELS }, instancePodIP, ports, false);
+    expect(impostor.phase, impostor.output).toBe("Succeeded");
   }, 300_000);
 
   it("a node-level containerd restart keeps the instance: same container, its data, and a working RPC", async () => {

@@ -45,6 +45,8 @@ export function instanceNames(userId: string) {
     networkPolicy: base,
     ingress: base,
     managedCertificate: base,
+    /** GKE BackendConfig of the Service (load balancer timeout and health check); only with Ingress on. */
+    backendConfig: base,
     pvc: `${base}-data`,
     /** The model provider key, apart from the rest so a model change touches nothing else. */
     modelSecret: `${base}-model`,

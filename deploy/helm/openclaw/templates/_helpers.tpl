@@ -41,9 +41,13 @@ openclaw.ai/user: {{ .Values.userId | quote }}
 app.kubernetes.io/name: openclaw
 {{- end -}}
 
-{{/* <repository>:<tag> of the one image both containers run. */}}
+{{/* <repository>:<tag>, or <repository>@sha256:... for a digest (imageRef() in the Manager's spec.ts). */}}
 {{- define "openclaw.image" -}}
+{{- if hasPrefix "sha256:" .Values.image.tag -}}
+{{ .Values.image.repository }}@{{ .Values.image.tag }}
+{{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -17,6 +17,7 @@ export const RESOURCES = {
   Ingress: { kind: "Ingress", prefix: "/apis/networking.k8s.io/v1", plural: "ingresses" },
   Deployment: { kind: "Deployment", prefix: "/apis/apps/v1", plural: "deployments" },
   ManagedCertificate: { kind: "ManagedCertificate", prefix: "/apis/networking.gke.io/v1", plural: "managedcertificates" },
+  BackendConfig: { kind: "BackendConfig", prefix: "/apis/cloud.google.com/v1", plural: "backendconfigs" },
 } as const satisfies Record<string, ResourceType>;
 
 export type Kind = keyof typeof RESOURCES;

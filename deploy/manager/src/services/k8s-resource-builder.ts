@@ -6,8 +6,9 @@
  * Pure: same spec in, same plain-JSON objects out (apiVersion/kind/metadata/spec exactly as the
  * API server receives them; NetworkPolicy peers under `from`/`to`). Order = apply order:
  * Secret, model Secret, ConfigMap, PVC, Service, NetworkPolicy (before any pod exists), Deployment, then
- * Ingress and ManagedCertificate only when spec.ingress.enabled.
+ * Ingress, ManagedCertificate and BackendConfig only when spec.ingress.enabled.
  */
+import { buildBackendConfig } from "../k8s/builders/backend-config.ts";
 import { buildConfigMap } from "../k8s/builders/configmap.ts";
 import { buildDeployment } from "../k8s/builders/deployment.ts";
 import { buildIngress } from "../k8s/builders/ingress.ts";
@@ -20,12 +21,13 @@ import { buildService } from "../k8s/builders/service.ts";
 import type { InstanceSpec, KubeObject } from "../k8s/builders/types.ts";
 
 export type { InstanceSpec, KubeObject } from "../k8s/builders/types.ts";
+export { BACKEND_CONFIG_ANNOTATION, buildBackendConfig, LB_TIMEOUT_SECONDS } from "../k8s/builders/backend-config.ts";
 export { buildConfigMap } from "../k8s/builders/configmap.ts";
 export { buildDeployment, MODEL_HASH_ANNOTATION, modelHash, SECRET_HASH_ANNOTATION, secretHash } from "../k8s/builders/deployment.ts";
 export { buildModelSecret } from "../k8s/builders/model-secret.ts";
 export { buildIngress, instanceHost } from "../k8s/builders/ingress.ts";
 export { buildManagedCertificate } from "../k8s/builders/managed-certificate.ts";
-export { buildNetworkPolicy, CLOUD_DNS_ADDRESS, GCLB_RANGES, PRIVATE_RANGES } from "../k8s/builders/network-policy.ts";
+export { buildNetworkPolicy, CLOUD_DNS_ADDRESS, DNS_PORTS, dnsPeers, GCLB_RANGES, NODE_LOCAL_DNS_ADDRESS, PRIVATE_RANGES } from "../k8s/builders/network-policy.ts";
 export { buildPvc } from "../k8s/builders/pvc.ts";
 export { buildSecret, secretData } from "../k8s/builders/secret.ts";
 export { buildService } from "../k8s/builders/service.ts";
@@ -43,6 +45,6 @@ export function buildInstanceObjects(spec: InstanceSpec): KubeObject[] {
     buildNetworkPolicy(spec),
     buildDeployment(spec),
   ];
-  if (spec.ingress.enabled) objects.push(buildIngress(spec), buildManagedCertificate(spec));
+  if (spec.ingress.enabled) objects.push(buildIngress(spec), buildManagedCertificate(spec), buildBackendConfig(spec));
   return objects;
 }

@@ -37,10 +37,18 @@ describe("buildInstanceObjects", () => {
     }
   });
 
-  it("adds Ingress and ManagedCertificate for <userId>.<domain> only when ingress is enabled", () => {
+  it("adds Ingress, ManagedCertificate and BackendConfig for <userId>.<domain> only when ingress is enabled", () => {
     const cfg = loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_INGRESS_ENABLED: "true", OPENCLAW_DOMAIN_BASE: "ex.test" });
     const objs = buildInstanceObjects(spec({}, cfg));
-    expect(objs.map((o) => o.kind).slice(-2)).toEqual(["Ingress", "ManagedCertificate"]);
+    expect(objs.map((o) => o.kind).slice(-3)).toEqual(["Ingress", "ManagedCertificate", "BackendConfig"]);
+    // The load balancer would cut the noVNC and RPC WebSockets after its default 30 s.
+    expect(byKind(objs, "BackendConfig")).toMatchObject({
+      apiVersion: "cloud.google.com/v1",
+      metadata: { name: "alice-openclaw", namespace: "openclaw" },
+      spec: { timeoutSec: 3600, healthCheck: { type: "HTTP", requestPath: "/healthz", port: 3100 } },
+    });
+    expect(byKind(objs, "Service").metadata.annotations).toEqual({ "cloud.google.com/backend-config": '{"default":"alice-openclaw"}' });
+    expect(byKind(buildInstanceObjects(spec()), "Service").metadata.annotations).toBeUndefined();
     const ing = byKind(objs, "Ingress");
     expect(ing.spec.rules[0].host).toBe("alice.ex.test");
     expect(ing.metadata.annotations["networking.gke.io/managed-certificates"]).toBe("alice-openclaw");
@@ -73,7 +81,8 @@ describe("buildInstanceObjects", () => {
       expect(c.volumeMounts).toContainEqual({ name: "data", mountPath: "/home/node/.openclaw" });
     }
     const gw = pod.containers[0];
-    expect(gw.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } });
+    // Measured: ~0.8-1.0 GB idle, 1.14 GB peak, OOM at a 2Gi limit under back-to-back chat (spec.ts).
+    expect(gw.resources).toEqual({ requests: { cpu: "250m", memory: "1280Mi" }, limits: { cpu: "1", memory: "2560Mi" } });
     expect(gw.startupProbe.httpGet).toEqual({ path: "/gateway/startupz", port: 3100 });
     expect(gw.startupProbe.periodSeconds * gw.startupProbe.failureThreshold).toBeGreaterThanOrEqual(240);
     expect(gw.readinessProbe.httpGet.path).toBe("/gateway/startupz");
@@ -143,13 +152,25 @@ describe("buildInstanceObjects", () => {
     expect(np.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(np.spec.ingress).toEqual([
       {
-        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "openclaw-manager" } } }],
+        // Both selectors in one peer: Manager pods AND in the platform namespace.
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clawbox-system" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "openclaw-manager" } },
+          },
+        ],
         ports: [{ protocol: "TCP", port: 3100 }, { protocol: "TCP", port: 6080 }],
       },
     ]);
     expect(JSON.stringify(np)).not.toContain("_from");
     const [dns, internet] = np.spec.egress;
     expect(dns.to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
+    // NodeLocal DNSCache (GKE Autopilot): its pods and its link-local address, inside the blocked 169.254/16.
+    expect(dns.to[1]).toEqual({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+      podSelector: { matchLabels: { "k8s-app": "node-local-dns" } },
+    });
+    expect(dns.to.slice(2)).toEqual([{ ipBlock: { cidr: "169.254.20.10/32" } }, { ipBlock: { cidr: "169.254.169.254/32" } }]);
     expect(dns.ports).toEqual([{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
     expect(internet.to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }]);
     expect(internet.to[0].ipBlock.except).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]));

@@ -13,25 +13,50 @@ export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", 
 /** GKE with Cloud DNS answers DNS on the metadata address, port 53 only (z2jh dnsPortsCloudMetadataServer). */
 export const CLOUD_DNS_ADDRESS = "169.254.169.254/32";
 
+/**
+ * NodeLocal DNSCache (on by default in GKE Autopilot): pods resolve through 169.254.20.10 on their
+ * node, answered by hostNetwork pods labelled k8s-app: node-local-dns. That address sits inside the
+ * blocked 169.254/16, so without this rule every lookup fails and no model is reachable.
+ */
+export const NODE_LOCAL_DNS_ADDRESS = "169.254.20.10/32";
+
+/** Peers that answer DNS: kube-dns, NodeLocal DNSCache (pods and its link-local address), Cloud DNS. */
+export function dnsPeers(): unknown[] {
+  const kubeSystem = { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } };
+  return [
+    { namespaceSelector: kubeSystem, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+    { namespaceSelector: kubeSystem, podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } },
+    { ipBlock: { cidr: NODE_LOCAL_DNS_ADDRESS } },
+    { ipBlock: { cidr: CLOUD_DNS_ADDRESS } },
+  ];
+}
+
+export const DNS_PORTS = [
+  { protocol: "UDP", port: 53 },
+  { protocol: "TCP", port: 53 },
+] as const;
+
 /** Google Front End ranges that GCLB health checks and proxied traffic come from (only with Ingress on). */
 export const GCLB_RANGES = ["130.211.0.0/22", "35.191.0.0/16"] as const;
 
-const dnsPorts = [
-  { protocol: "UDP", port: 53 },
-  { protocol: "TCP", port: 53 },
-];
-
 /**
  * Default deny both ways for this user's pod, then:
- * - ingress: agent and noVNC ports, only from Manager pods of the same namespace;
- * - egress: DNS (kube-dns, or Cloud DNS on the metadata address port 53) and the public internet.
+ * - ingress: agent and noVNC ports, only from the Manager's pods in the platform namespace (a pod
+ *   in the instance namespace wearing the Manager's label is not admitted);
+ * - egress: DNS (kube-dns, NodeLocal DNSCache, or Cloud DNS on the metadata address port 53) and
+ *   the public internet.
  * The peer field is `from` (plain JSON). @kubernetes/client-node's model calls it `_from`, and a
  * typed object with `from` would lose it, leaving a rule that admits every source.
  */
 export function buildNetworkPolicy(spec: InstanceSpec): KubeObject {
   const ingress: unknown[] = [
     {
-      from: [{ podSelector: { matchLabels: { ...MANAGER_POD_LABELS } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.managerNamespace } },
+          podSelector: { matchLabels: { ...MANAGER_POD_LABELS } },
+        },
+      ],
       ports: [
         { protocol: "TCP", port: AGENT_PORT },
         { protocol: "TCP", port: NOVNC_PORT },
@@ -53,16 +78,7 @@ export function buildNetworkPolicy(spec: InstanceSpec): KubeObject {
       policyTypes: ["Ingress", "Egress"],
       ingress,
       egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-            { ipBlock: { cidr: CLOUD_DNS_ADDRESS } },
-          ],
-          ports: dnsPorts,
-        },
+        { to: dnsPeers(), ports: [...DNS_PORTS] },
         // Any port: the user's browser may visit any public site; the isolation is the excluded ranges.
         { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }] },
       ],

@@ -4,10 +4,22 @@ import { SECRET_KEYS } from "./pod-layout.ts";
 import { parseQuantity } from "./quantity.ts";
 import type { InstanceSpec } from "./types.ts";
 
-/** Gateway container defaults (gateway note: ~1 GB idle, 2 GiB limit). */
+/**
+ * Gateway container defaults, from measured figures (the chart's values.yaml has the same numbers;
+ * deploy/helm/test/chart-vs-builders.test.ts compares them):
+ * - memory request 1280Mi (1.25 GiB): a gateway with Xvfb and Chromium idles at ~0.8-1.0 GB and
+ *   peaked at 1.14 GB in the reference measurements of issue 11. Autopilot
+ *   places and bills by the request, so it covers the working set; the old 512Mi overcommitted
+ *   every node that packed gateways by their requests.
+ * - memory limit 2560Mi (2.5 GiB): a bench on the real node saw the gateway OOM-killed at a 2Gi
+ *   limit under back-to-back chat (Chromium renderers + model streaming on top of the idle set);
+ *   2.5 GiB leaves ~1.4 GB over the peak. Memory can't be throttled, only killed, so headroom matters.
+ * - cpu 250m request, 1 core limit: idle gateways use little CPU; a cold start or a page render
+ *   bursts to a core. Pod CPU:memory (with the agent) stays inside Autopilot's 1:1..1:6.5 range.
+ */
 export const DEFAULT_RESOURCES: InstanceSpec["resources"] = {
-  requests: { cpu: "250m", memory: "512Mi" },
-  limits: { cpu: "1", memory: "2Gi" },
+  requests: { cpu: "250m", memory: "1280Mi" },
+  limits: { cpu: "1", memory: "2560Mi" },
 };
 
 const RESERVED_SECRET_KEYS = new Set<string>(Object.values(SECRET_KEYS));
@@ -53,6 +65,7 @@ export function instanceSpecFromInput(config: ManagerConfig, input: CreateInstan
   return {
     userId: input.userId,
     namespace: k.namespace,
+    managerNamespace: k.managerNamespace,
     image: imageRef(k.imageRepo, input.imageTag ?? k.imageTag),
     secrets: resolveSecrets(input.secrets),
     tokens: {

@@ -10,6 +10,8 @@ export interface InstanceSpec {
   /** DNS-1123 label, at most 49 characters (assertUserId). */
   userId: string;
   namespace: string;
+  /** The platform's namespace (the Manager's pods): the only source the NetworkPolicy admits. */
+  managerNamespace: string;
   /** Full image reference of both containers, e.g. "<OPENCLAW_IMAGE_REPO>:<tag>". */
   image: string;
   /** The user's env-style secrets (ANTHROPIC_API_KEY, ...). Written only into the Secret. */

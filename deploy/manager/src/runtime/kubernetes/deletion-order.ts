@@ -15,6 +15,7 @@ export function deletionOrder(userId: string, options: { preservePvc: boolean })
     { kind: "Deployment", name: n.deployment },
     { kind: "Ingress", name: n.ingress },
     { kind: "ManagedCertificate", name: n.managedCertificate },
+    { kind: "BackendConfig", name: n.backendConfig },
     { kind: "Secret", name: n.secret },
     { kind: "Secret", name: n.modelSecret },
     { kind: "Service", name: n.service },

@@ -43,7 +43,7 @@ function fakeClient(users: string[]) {
 }
 
 function runtime(client: KubeClient) {
-  const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_RUNTIME: "kubernetes", CLAWBOX_RECONCILE_INTERVAL_MS: "0" });
+  const config = loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", OPENCLAW_TOKEN_SECRET: "t", OPENCLAW_RUNTIME: "kubernetes", CLAWBOX_RECONCILE_INTERVAL_MS: "0" });
   return new KubernetesRuntime({ config, logger: createLogger("reconciler-test", { level: "silent" }), metrics: new ManagerMetrics(), client });
 }
 

@@ -59,7 +59,7 @@ export interface KubernetesRuntimeOptions {
  * may not list Secrets).
  */
 function applyBatches(objects: KubeObject[]): KubeObject[][] {
-  const exposure = new Set(["Ingress", "ManagedCertificate"]);
+  const exposure = new Set(["Ingress", "ManagedCertificate", "BackendConfig"]);
   const markers = objects.filter((o) => o.kind !== "Secret" && o.kind !== "Deployment" && !exposure.has(o.kind));
   const secrets = objects.filter((o) => o.kind === "Secret");
   const deployment = objects.filter((o) => o.kind === "Deployment");
