@@ -162,6 +162,16 @@ describe("the sleep loop", () => {
     await c.stop();
   });
 
+  it("a sleeping instance with a Telegram bot whose token this Manager does not know (Kubernetes, after a restart) is woken once to learn it", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString(), telegram: true };
+    await c.tick();
+    expect(st.wakes).toBe(1);
+    expect(c.wakes.map((w) => w.reason)).toEqual(["telegram-token-unknown"]);
+  });
+
   it("a request for a sleeping instance wakes it and waits for it to run, reporting progress", async () => {
     const { runtime, st } = fakeRuntime();
     const c = controller(runtime);
