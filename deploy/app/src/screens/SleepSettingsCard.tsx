@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session/context.tsx";
 import { Card, ErrorText } from "../ui/components.tsx";
@@ -12,11 +13,18 @@ export function SleepSettingsCard() {
   const { t } = useI18n();
   const { session, state } = useSession();
   const instance = state.instance;
+  // The box shows the choice at once; the saved value takes over when the save returns (or fails).
+  const [choice, setChoice] = useState<boolean | null>(null);
   const save = useAction(async (on: boolean) => {
-    if (instance) session.setInstance(await session.api.setSleepSettings(instance.id, on));
+    setChoice(on);
+    try {
+      if (instance) session.setInstance(await session.api.setSleepSettings(instance.id, on));
+    } finally {
+      setChoice(null);
+    }
   });
   if (!instance) return null;
-  const on = instance.sleepPolicy?.sleepWithWhatsApp === true;
+  const on = choice ?? instance.sleepPolicy?.sleepWithWhatsApp === true;
   return (
     <Card title={t("settings.sleep")} testId="sleep-settings">
       <p>{t("settings.sleepExplain")}</p>
