@@ -5,6 +5,8 @@
  * the user's model provider on the host's loopback. Steps run in order like one person using the
  * app. Screenshots at 390x844 and 1280x800 go to test-results/screenshots/chat-*.png.
  */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start as startModelStandin, STANDIN_REPLY_PREFIX } from "../standins/model-standin.ts";
@@ -63,6 +65,9 @@ beforeAll(async () => {
     CLAWBOX_DEFAULT_MODEL_PROVIDER: "",
     CLAWBOX_DEFAULT_MODEL: "",
     OPENROUTER_MANAGEMENT_KEY: "",
+    // A wake on this shared 2-core machine can take over a minute: the request waits for it.
+    CLAWBOX_WAKE_TIMEOUT: "240s",
+    MANAGER_TIMEOUT_MS: "200000",
   });
   browser = await launchChromium();
   page = await phonePage(browser, pageErrors);
@@ -196,6 +201,45 @@ describe("Chat in the app, on the real local platform with the model stand-in", 
     await page.evaluate(() => localStorage.setItem("clawbox.language", "en"));
     expect(path()).toBe("/chat");
   });
+
+  it("asleep: the dashboard says so, Settings explain what it means for WhatsApp, and a chat message wakes it and is answered", async () => {
+    // Put to sleep at the Manager (as the idle timer would after CLAWBOX_IDLE_STOP_AFTER).
+    const managerKey = readFileSync(`${platform.dataDir}/secrets/manager-api-key`, "utf8").trim();
+    const me = await apiAs<{ id: string }>("GET", "/users/me");
+    const userId = `u-${createHash("sha256").update(me.body.id).digest("hex").slice(0, 12)}`;
+    const slept = await fetch(`http://127.0.0.1:${PORTS.manager}/api/instances/${userId}/sleep`, { method: "POST", headers: { authorization: `Bearer ${managerKey}` } });
+    expect(slept.status).toBe(200);
+    await page.goto(`${platform.appUrl}/dashboard`);
+    await expect.poll(() => byTestId("status-card").locator('[data-testid="phase"]').textContent(), { timeout: 60_000 }).toBe("Asleep — wakes when you message it");
+    await byTestId("asleep-hint").waitFor();
+    await screenshotBoth(page, "chat-10-asleep");
+
+    await byTestId("nav-settings").click();
+    await byTestId("sleep-settings").waitFor();
+    expect(await byTestId("sleep-whatsapp-explain").textContent()).toContain("WhatsApp can't wake it");
+    const optIn = byTestId("sleep-with-whatsapp");
+    expect(await optIn.isChecked()).toBe(false);
+    await optIn.check();
+    await expect.poll(async () => (await apiAs<{ sleepPolicy?: { sleepWithWhatsApp?: boolean } }[]>("GET", "/instances")).body[0]?.sleepPolicy?.sleepWithWhatsApp).toBe(true);
+    // Still asleep: the setting does not wake it.
+    expect((await apiAs<{ phase: string }[]>("GET", "/instances")).body[0]?.phase).toBe("sleeping");
+
+    // Opening the chat loads the conversation, which wakes it; the screen says so meanwhile.
+    await byTestId("nav-chat").click();
+    await page.waitForURL("**/chat");
+    await page.getByText("Waking your assistant...").waitFor({ timeout: 30_000 });
+    await screenshotBoth(page, "chat-11-waking");
+    await byTestId("chat-thread").waitFor({ timeout: 380_000 });
+    const question = "Good morning, are you awake?";
+    await byTestId("chat-input").fill(question);
+    await byTestId("chat-send").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chat"]')?.getAttribute("data-sending") === "false", null, { timeout: 380_000, polling: 250 });
+    expect(await byTestId("chat-problem").count()).toBe(0);
+    const reply = page.locator('[data-testid="chat-message"][data-role="assistant"][data-streaming="false"]').last();
+    expect(await reply.locator(".bubble-text").textContent()).toContain(STANDIN_REPLY_PREFIX);
+    expect(standin.chats().some((c) => c.lastUserMessage?.includes(question))).toBe(true);
+    expect((await apiAs<{ phase: string }[]>("GET", "/instances")).body[0]?.phase).toBe("running");
+  }, 600_000);
 
   it("a key the provider refuses: the chat says so and links to the model settings", async () => {
     const WRONG_KEY = "sk-not-a-key-the-provider-knows";

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { GatewayClient, GatewayError } from "@clawbox/shared/gateway/index";
 import { ActivityTracker } from "./activity.ts";
+import { wakeSources } from "./wake-sources.ts";
 import { EventHub } from "./event-hub.ts";
 import { isAuthorized } from "./auth.ts";
 import type { AgentConfig } from "./config.ts";
@@ -55,6 +56,7 @@ export function createAgentServer(config: AgentConfig): { server: Server; gatewa
         return res.end(png);
       }
       if (req.method === "GET" && path === "/activity") return sendJson(res, 200, { lastActivityAt: activity.lastActivityAt });
+      if (req.method === "GET" && path === "/wake-sources") return sendJson(res, 200, await wakeSources(config.stateDir));
       return sendJson(res, 404, { error: `no route ${req.method} ${path}`, code: "not_found" });
     } catch (e) {
       const err = e instanceof GatewayError ? e : GatewayError.unavailable((e as Error).message);

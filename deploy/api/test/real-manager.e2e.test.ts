@@ -51,6 +51,8 @@ describe("App API with the real Manager (local runtime)", () => {
         CLAWBOX_DESKTOP: "auto",
         LOCAL_STOP_GRACE_MS: "10000",
         CLAWBOX_TELEGRAM_API_ROOT: tg.url,
+        // A wake on this shared machine may take longer than the default minute.
+        CLAWBOX_WAKE_TIMEOUT: "90s",
       },
       stdio: ["ignore", "ignore", "inherit"],
       detached: true,
@@ -90,7 +92,7 @@ describe("App API with the real Manager (local runtime)", () => {
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   });
 
-  it("signs up, creates an instance, polls it to running, passes the gateway routes through, deletes it", async () => {
+  it("signs up, creates an instance, polls it to running, passes the gateway routes through, serves it asleep by waking it, deletes it", async () => {
     const call = client(api.url);
     const u = await call("POST", "/auth/signup", { body: { email: "real@example.com", password: "correct horse battery" } });
     expect(u.status).toBe(201);
@@ -178,10 +180,27 @@ describe("App API with the real Manager (local runtime)", () => {
     expect(await open(ticket.body.path)).toEqual({ status: 101, first: "RFB 003.008\n" });
     expect((await open(ticket.body.path)).status).toBe(404);
 
+    // Sleeping (put to sleep at the Manager, as an idle timer would): the App API shows it and
+    // still serves the user, waking it; the user's one sleep setting is the WhatsApp opt-in.
+    const [{ userId }] = ((await (await fetch(`${managerUrl}/api/instances`, { headers: auth })).json()) as { instances: { userId: string }[] }).instances;
+    const optIn = await call("PUT", `/instances/${id}/sleep`, { token, body: { sleepWithWhatsApp: true } });
+    expect(optIn.status).toBe(200);
+    expect(optIn.body.sleepPolicy).toEqual({ sleepWithWhatsApp: true });
+    const notYours = await call("PUT", `/instances/${id}/sleep`, { token, body: { sleepWithWhatsApp: true, idleStopAfter: "0" } });
+    expect(notYours.status).toBe(400);
+    expect(notYours.body).toMatchObject({ field: "idleStopAfter" });
+    expect((await fetch(`${managerUrl}/api/instances/${userId}/sleep`, { method: "POST", headers: auth })).status).toBe(200);
+    const asleep = (await call("GET", `/instances/${id}`, { token })).body;
+    expect(asleep).toMatchObject({ phase: "sleeping", ready: false, pods: [], sleep: { since: expect.any(String) } });
+    const woken = await call("POST", `/instances/${id}/rpc`, { token, body: { method: "status" } });
+    expect(woken.status, JSON.stringify(woken.body)).toBe(200);
+    expect(woken.body.runtimeVersion).toBe("2026.9.6");
+    expect((await call("GET", `/instances/${id}`, { token })).body.phase).toBe("running");
+
     const del = await call("DELETE", `/instances/${id}?preservePvc=false`, { token });
     expect(del.body).toEqual({ id, deleted: true, pvcPreserved: false });
     expect((await call("GET", "/instances", { token })).body).toEqual([]);
     const managerList = await fetch(`${managerUrl}/api/instances`, { headers: auth });
     expect(((await managerList.json()) as { instances: unknown[] }).instances).toEqual([]);
-  }, 480_000);
+  }, 660_000);
 });

@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProviderBaseUrls } from "@clawbox/shared";
+import { MIN_IDLE_STOP_MS, parseDuration, type ProviderBaseUrls } from "@clawbox/shared";
 
 export type RuntimeKind = "kubernetes" | "local";
 
@@ -29,6 +29,15 @@ export interface ManagerConfig {
     telegramApiRoot?: string;
     /** CLAWBOX_{OPENROUTER,ANTHROPIC,OPENAI}_BASE_URL: endpoints of the built-in model providers (a company proxy). */
     providerBaseUrls: ProviderBaseUrls;
+  };
+  /** Sleeping assistants (issue 14; DEPLOY.md "Sleep and wake"). */
+  sleep: {
+    /** CLAWBOX_IDLE_STOP_AFTER (30m): idle time before an instance sleeps; 0 = never. Per instance: its sleep policy. */
+    idleStopAfterMs: number;
+    /** CLAWBOX_CRON_WAKE_LEAD (2m): a sleeping instance wakes this long before its next cron job; a job due sooner keeps it awake. */
+    cronWakeLeadMs: number;
+    /** CLAWBOX_WAKE_TIMEOUT (60s): how long a request for a sleeping instance waits for it to run. */
+    wakeTimeoutMs: number;
   };
   kubernetes: {
     /** OPENCLAW_NAMESPACE: where the instances live (and only there the Manager has rights). */
@@ -210,6 +219,15 @@ function tokenSecret(env: Env, runtime: RuntimeKind, apiKey: string): string {
   return v || apiKey;
 }
 
+/** A duration (`30m`, `90s`, `2h`, `0`), the contract's one parser. */
+function duration(env: Env, name: string, fallback: string, min = 0): number {
+  const raw = str(env, name, fallback);
+  const ms = parseDuration(raw);
+  if (ms === null) throw new ConfigError(name, `must be a duration such as 30m, 90s or 2h (0 = off), got ${JSON.stringify(raw)}`);
+  if (ms !== 0 && ms < min) throw new ConfigError(name, `must be 0 (off) or at least ${min / 1000}s, got ${JSON.stringify(raw)}`);
+  return ms;
+}
+
 function desktopMode(env: Env): "auto" | "off" {
   const v = str(env, "CLAWBOX_DESKTOP", "auto");
   if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
@@ -257,6 +275,11 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
           return url ? [[p, url]] : [];
         }),
       ),
+    },
+    sleep: {
+      idleStopAfterMs: duration(env, "CLAWBOX_IDLE_STOP_AFTER", "30m", MIN_IDLE_STOP_MS),
+      cronWakeLeadMs: duration(env, "CLAWBOX_CRON_WAKE_LEAD", "2m"),
+      wakeTimeoutMs: duration(env, "CLAWBOX_WAKE_TIMEOUT", "60s", 1000),
     },
     kubernetes: {
       namespace,

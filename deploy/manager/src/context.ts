@@ -11,4 +11,16 @@ export interface ManagerContext {
   runtime: InstanceRuntime;
   logger: Logger;
   metrics: ManagerMetrics;
+  /** Sleep and wake (gateway/sleep/controller.ts); buildServer makes one when the caller did not. */
+  sleep?: Waker;
+}
+
+/**
+ * What the request paths need of sleep and wake: wake a sleeping instance and wait for it, and
+ * whether a wake is under way. Declared here, not imported, so gateway code and this file do not
+ * import each other.
+ */
+export interface Waker {
+  ensureAwake(userId: string, onProgress?: (phase: "waking" | "awake") => void): Promise<void>;
+  isWaking(userId: string): boolean;
 }

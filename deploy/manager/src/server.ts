@@ -1,7 +1,7 @@
 /**
  * buildServer(): the Manager's HTTP app, without listening, so tests drive it with app.inject.
  * Registers, in order: shared schemas, error handling, auth, OpenAPI (/openapi.json, /docs),
- * /health, /metrics, instance routes and the gateway routes (./gateway/routes.ts).
+ * /health, /metrics, instance routes and the gateway routes (./routes/gateway.ts).
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -16,6 +16,9 @@ import { registerErrorHandling } from "./errors.ts";
 import { registerGatewayRoutes } from "./routes/gateway.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerRouteDocs } from "./route-docs.ts";
+import { registerActivityHook } from "./gateway/sleep/activity.ts";
+import { SleepController } from "./gateway/sleep/controller.ts";
+import { registerSleepRoutes } from "./routes/sleep.ts";
 
 /**
  * Bodies are validated strictly (no type coercion: {"userId": 42} is a 400, not "42"; unknown
@@ -33,7 +36,9 @@ function validatorCompiler() {
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === "body" ? body : text).compile(schema);
 }
 
-export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance> {
+export async function buildServer(given: Omit<ManagerContext, "sleep"> & { sleep?: SleepController }): Promise<FastifyInstance> {
+  const sleep = given.sleep ?? new SleepController({ config: given.config, runtime: given.runtime, logger: given.logger });
+  const ctx: ManagerContext = { ...given, sleep };
   const app: FastifyInstance = Fastify({
     // The one pino logger (createLogger): JSON lines, secrets and Authorization redacted.
     loggerInstance: ctx.logger as FastifyBaseLogger,
@@ -102,7 +107,18 @@ export async function buildServer(ctx: ManagerContext): Promise<FastifyInstance>
     async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
   );
 
+  registerActivityHook(app, sleep.activity);
   await registerInstanceRoutes(app, ctx);
   await registerGatewayRoutes(app, ctx);
+  registerSleepRoutes(app, sleep, ctx.runtime);
+  app.decorate("sleep", sleep);
+  sleep.start();
+  app.addHook("onClose", async () => sleep.stop());
   return app;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    sleep: SleepController;
+  }
 }

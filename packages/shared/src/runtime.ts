@@ -1,5 +1,6 @@
 import type { ModelSettings } from "./contract/model.ts";
 import type { InstanceStatus } from "./contract/instance.ts";
+import type { SleepPolicy } from "./contract/sleep.ts";
 import type { CreateInstanceInput, DeleteInstanceResult } from "./contract/instance-api.ts";
 import type { InstanceEndpoint } from "./instance.ts";
 
@@ -29,6 +30,36 @@ export interface InstanceRuntime {
    * on Kubernetes, a process restart locally. Never deletes. Null if the user has no instance.
    */
   restart(userId: string): Promise<InstanceStatus | null>;
+  /**
+   * Puts the instance to sleep: its processes stop (Kubernetes: the Deployment scales to 0),
+   * its state, credentials, Secret, Service and NetworkPolicy stay, and its status says
+   * `sleeping` (kept across a Manager restart) until wake(). `facts` are what the Manager needs
+   * to wake it by itself later (its next cron job, its Telegram bot). Idempotent; null for an
+   * unknown user.
+   */
+  sleep(userId: string, facts: SleepFacts): Promise<InstanceStatus | null>;
+  /** Starts a sleeping instance again (pending -> running); a no-op when awake. Null for an unknown user. */
+  wake(userId: string): Promise<InstanceStatus | null>;
+  /** What sleep() recorded, while the instance sleeps; null when awake or unknown. */
+  sleepFacts(userId: string): Promise<SleepFacts | null>;
+  /** Stores the instance's own sleep settings (kept across restarts); null for an unknown user. */
+  setSleepPolicy(userId: string, policy: SleepPolicy): Promise<InstanceStatus | null>;
   /** Where the agent and VNC of a running instance are; null if the user has no instance. */
   endpoint(userId: string): Promise<InstanceEndpoint | null>;
+}
+
+/** What the Manager records when an instance goes to sleep, to wake it by itself. */
+export interface SleepFacts {
+  /** ISO time it went to sleep. */
+  since: string;
+  /** ISO time of its next cron job, if any. */
+  nextCronAt?: string;
+  /** Whether a Telegram bot is configured (it wakes the instance on a DM). */
+  telegram?: boolean;
+  /**
+   * The bot's token, to long-poll for a DM while the gateway is down. Only the local runtime
+   * keeps it across Manager restarts (a 0600 file next to the instance's other secrets); the
+   * Kubernetes runtime keeps it in memory (the Manager may not read Secrets), see DEPLOY.md.
+   */
+  telegramBotToken?: string;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from "@nestjs/common";
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from "@nestjs/common";
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from "@nestjs/swagger";
 import {
   type InstanceDeleted,
@@ -12,6 +12,8 @@ import {
   type PairingListQuery,
   PairingListQuerySchema,
   type RpcCall,
+  type SleepSettings,
+  SleepSettingsSchema,
   RpcCallSchema,
   type TelegramSetup,
   TelegramSetupSchema,
@@ -70,6 +72,13 @@ export class InstancesController {
   @ApiOkResponse({ ...instanceViewDoc, description: "Restarts the assistant; the instance keeps its id, data and channels" })
   restart(@CurrentUser() user: AuthUser, @Param("id") id: string): Promise<InstanceView> {
     return this.instances.restart(user.id, id);
+  }
+
+  @Put(":id/sleep")
+  @ApiContractBody(SleepSettingsSchema)
+  @ApiOkResponse({ ...instanceViewDoc, description: "Whether the assistant may sleep with WhatsApp linked (the Manager's sleep policy); any request wakes a sleeping assistant" })
+  sleepSettings(@CurrentUser() user: AuthUser, @Param("id") id: string, @Body(new ContractPipe(SleepSettingsSchema)) body: SleepSettings): Promise<InstanceView> {
+    return this.instances.setSleepSettings(user.id, id, body);
   }
 
   // The gateway routes take the contract's schemas (@clawbox/shared), the same the Manager's

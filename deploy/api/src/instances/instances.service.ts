@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { badRequest, HttpError, type InstanceDeleted, type InstanceStatus, type InstanceView, type VncTicket, type Logger, notFound, signVncTicket } from "@clawbox/shared";
+import { badRequest, HttpError, type InstanceDeleted, type InstanceStatus, type InstanceView, type VncTicket, type Logger, notFound, signVncTicket, type SleepSettings } from "@clawbox/shared";
 import type { ApiConfig } from "../config.ts";
 import type { InstanceRow } from "../db/schema.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
@@ -130,6 +130,13 @@ export class InstancesService {
       await this.manager.delete(row.managerUserId, false);
       await this.instances.delete(row.id);
     }
+  }
+
+  /** The user's WhatsApp opt-in, as the instance's sleep policy at the Manager. */
+  async setSleepSettings(ownerId: string, id: string, settings: SleepSettings): Promise<InstanceView> {
+    const row = await this.owned(ownerId, id);
+    const status = await this.manager.call<InstanceStatus>(row.managerUserId, { method: "PUT", path: "/sleep-policy", body: { sleepWithWhatsApp: settings.sleepWithWhatsApp } });
+    return view(row, status);
   }
 
   async passThrough<T = unknown>(ownerId: string, id: string, call: ManagerCall): Promise<T> {

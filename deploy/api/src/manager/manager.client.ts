@@ -5,7 +5,7 @@ import { ApiMetrics } from "../common/metrics.ts";
 import { CONFIG, LOGGER } from "../common/tokens.ts";
 
 export interface ManagerCall {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path below /api/instances/<userId>, e.g. "/telegram/status"; "" for the instance itself. */
   path: string;
   query?: Record<string, string | undefined>;
@@ -20,6 +20,9 @@ const PASSED_THROUGH = new Set([400, 404, 409, 422, 429, 502, 503, 504]);
  * HTTP client of the internal Manager (`MANAGER_URL`, `Authorization: Bearer MANAGER_API_KEY`).
  * Every failure becomes an HttpError in the one error shape; the API key never appears in one.
  */
+/** Room for the Manager to wake a sleeping assistant before it serves a passed-through call. */
+const WAKE_ALLOWANCE_MS = 65_000;
+
 @Injectable()
 export class ManagerClient {
   constructor(
@@ -117,7 +120,10 @@ export class ManagerClient {
   /** Telegram, WhatsApp, pairing and RPC pass-through for one instance. */
   call<T = unknown>(userId: string, c: ManagerCall): Promise<T> {
     const operation = c.path.replace(/^\//, "").replace(/\//g, ".") || "instance";
-    return this.request<T>(operation, c.method, `/api/instances/${encodeURIComponent(userId)}${c.path}`, c);
+    // A sleeping assistant is woken by the Manager, which holds the call until it runs (its
+    // CLAWBOX_WAKE_TIMEOUT, 60 s by default): the call's own time comes on top of that.
+    const timeoutMs = (c.timeoutMs ?? this.config.managerTimeoutMs) + WAKE_ALLOWANCE_MS;
+    return this.request<T>(operation, c.method, `/api/instances/${encodeURIComponent(userId)}${c.path}`, { ...c, timeoutMs });
   }
 
   /** ws(s):// URL of the Manager's VNC proxy for this instance, authorized by a VNC ticket. */

@@ -105,6 +105,10 @@ export class ApiClient {
     return this.json<Instance>("GET", `/instances/${encodeURIComponent(id)}`);
   }
   /** Restarts the assistant in place: same instance id, its data and channels kept. */
+  /** The WhatsApp opt-in of sleeping (the idle time is the operator's). */
+  setSleepSettings(id: string, sleepWithWhatsApp: boolean): Promise<Instance> {
+    return this.json<Instance>("PUT", `/instances/${encodeURIComponent(id)}/sleep`, { sleepWithWhatsApp });
+  }
   restartInstance(id: string): Promise<Instance> {
     return this.json<Instance>("POST", `/instances/${encodeURIComponent(id)}/restart`, {});
   }

@@ -21,7 +21,7 @@ function ChatBubble({ entry }: { entry: ChatEntry }) {
   return (
     <li className={`bubble bubble-${entry.role}`} data-testid="chat-message" data-role={entry.role} data-streaming={streaming ? "true" : "false"}>
       <span className="visually-hidden">{entry.role === "user" ? t("chat.you") : t("chat.assistant")}</span>
-      {entry.text ? <span className="bubble-text">{entry.text}</span> : <span className="muted typing">{t("chat.thinking")}</span>}
+      {entry.text ? <span className="bubble-text">{entry.text}</span> : <span className="muted typing" data-testid={entry.waking ? "chat-waking" : undefined}>{t(entry.waking ? "chat.waking" : "chat.thinking")}</span>}
     </li>
   );
 }

@@ -21,6 +21,16 @@ describe("chat state", () => {
     expect(new Set(done.entries.map((e) => e.key)).size).toBe(4);
   });
 
+  it("a reply from a sleeping assistant says it is waking until it is awake, then grows as usual", () => {
+    const sent = run([{ type: "sent", text: "hello", at }]);
+    const waking = run([{ type: "event", event: { event: "status", data: { phase: "waking" } } }], sent);
+    expect(waking.entries.at(-1)).toMatchObject({ role: "assistant", text: "", streaming: true, waking: true });
+    const awake = run([{ type: "event", event: { event: "status", data: { phase: "awake" } } }], waking);
+    expect(awake.entries.at(-1)?.waking).toBe(false);
+    const answered = run([{ type: "event", event: { event: "delta", data: { text: "Hi" } } }], waking);
+    expect(answered.entries.at(-1)).toMatchObject({ text: "Hi", waking: false });
+  });
+
   it("on an error drops an empty reply, keeps a partial one, and says why", () => {
     const empty = run([{ type: "sent", text: "hello", at }, { type: "event", event: { event: "error", data: { error: "HTTP 401: bad key", code: "model_auth_failed" } } }]);
     expect(visible(empty)).toEqual([["user", "hello", false]]);

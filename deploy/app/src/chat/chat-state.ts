@@ -5,6 +5,8 @@ export interface ChatEntry extends ChatMessage {
   key: number;
   /** The assistant's reply while deltas are still arriving. */
   streaming?: boolean;
+  /** The assistant was asleep and is being woken for this reply. */
+  waking?: boolean;
 }
 
 export interface ChatState {
@@ -42,7 +44,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "event": {
       const e = action.event;
-      if (e.event === "delta") return updateReply(state, (r) => ({ ...r, text: r.text + e.data.text }));
+      if (e.event === "status") return updateReply(state, (r) => ({ ...r, waking: e.data.phase === "waking" }));
+      if (e.event === "delta") return updateReply(state, (r) => ({ ...r, text: r.text + e.data.text, waking: false }));
       if (e.event === "done") {
         const next = updateReply(state, (r) => ({ ...r, text: e.data.text || r.text, streaming: false }));
         return { ...next, sending: false };

@@ -27,6 +27,7 @@ function Chat({ instance }: { instance: Instance }) {
   const api = session.api;
   const [state, dispatch] = useReducer(chatReducer, initialChat);
   const [historyLoaded, setHistoryLoaded] = useState(false);
+  const asleepAtOpen = useRef(instance.phase === "sleeping");
   const inFlight = useRef<AbortController | null>(null);
   const tail = useFollowTail([historyLoaded, state.entries.length, state.entries.at(-1)?.text, state.problem]);
 
@@ -61,7 +62,8 @@ function Chat({ instance }: { instance: Instance }) {
   return (
     <Screen title={t("chat.title")}>
       <div className="chat" data-testid="chat" data-sending={state.sending ? "true" : "false"}>
-        {historyLoaded ? <ChatThread entries={state.entries} /> : <Spinner label={t("chat.loadingHistory")} />}
+        {/* Asleep, loading the conversation is what wakes it: say so, it takes a while. */}
+        {historyLoaded ? <ChatThread entries={state.entries} /> : <Spinner label={t(asleepAtOpen.current ? "chat.waking" : "chat.loadingHistory")} />}
         <ChatProblemNotice problem={state.problem} />
         <div ref={tail} className="chat-tail" />
         <ChatComposer onSend={(text) => void send(text)} busy={state.sending} disabled={!historyLoaded} />

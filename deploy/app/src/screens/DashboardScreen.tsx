@@ -20,11 +20,12 @@ export function DashboardScreen() {
   const instance = state.instance;
   const [channels, setChannels] = useState<Channels>({ whatsapp: null, telegram: null });
 
-  usePoll(() => session.refreshInstance(), instance?.phase === "running" ? 15_000 : 3_000);
+  usePoll(() => session.refreshInstance(), instance?.phase === "running" || instance?.phase === "sleeping" ? 15_000 : 3_000);
   useEffect(() => {
     if (instance === null) navigate(ROUTES.setup, { replace: true });
   }, [instance]);
   const running = instance?.phase === "running";
+  const asleep = instance?.phase === "sleeping";
   const instanceId = instance?.id;
   useEffect(() => {
     if (!running || !instanceId) return;
@@ -57,6 +58,7 @@ export function DashboardScreen() {
     <Screen title={t("dashboard.title")}>
       <Card title={t("dashboard.status")} testId="status-card">
         <PhaseBadge phase={instance.phase} message={instance.message} />
+        {instance.phase === "sleeping" ? <p className="hint" data-testid="asleep-hint">{t("dashboard.asleepHint")}</p> : null}
         {instance.isolated === false ? <p className="notice" data-testid="not-isolated">{t("dashboard.notIsolated")}</p> : null}
         {instance.createdAt ? (
           <p className="hint">{t("dashboard.createdAt", { date: new Date(instance.createdAt).toLocaleString(lang) })}</p>
@@ -64,8 +66,9 @@ export function DashboardScreen() {
       </Card>
       <ModelNotice />
       <Card title={t("dashboard.channels")} testId="channels-card">
-        <ChannelRow name={t("dashboard.whatsapp")} connected={channels.whatsapp} to={ROUTES.whatsapp} enabled={running} testId="channel-whatsapp" />
-        <ChannelRow name={t("dashboard.telegram")} connected={channels.telegram} to={ROUTES.telegram} enabled={running} testId="channel-telegram" />
+        {/* Asleep, the channels are not asked (that would wake it); opening one wakes it. */}
+        <ChannelRow name={t("dashboard.whatsapp")} connected={channels.whatsapp} asleep={asleep} to={ROUTES.whatsapp} enabled={running || asleep} testId="channel-whatsapp" />
+        <ChannelRow name={t("dashboard.telegram")} connected={channels.telegram} asleep={asleep} to={ROUTES.telegram} enabled={running || asleep} testId="channel-telegram" />
       </Card>
       <Card title={t("dashboard.liveBrowser")}>
         <Link to={ROUTES.browser} className="btn btn-secondary" testId="open-browser">{t("dashboard.openBrowser")}</Link>
@@ -83,13 +86,13 @@ export function DashboardScreen() {
   );
 }
 
-function ChannelRow(props: { name: string; connected: boolean | null; to: string; enabled: boolean; testId: string }) {
+function ChannelRow(props: { name: string; connected: boolean | null; asleep: boolean; to: string; enabled: boolean; testId: string }) {
   const { t } = useI18n();
   return (
     <div className="channel" data-testid={props.testId}>
       <span className="channel-name">{props.name}</span>
       <span className={props.connected ? "ok" : "muted"}>
-        {props.connected === null ? t("common.loading") : props.connected ? t("dashboard.connected") : t("dashboard.notConnected")}
+        {props.connected === null ? (props.asleep ? t("dashboard.channelsAsleep") : t("common.loading")) : props.connected ? t("dashboard.connected") : t("dashboard.notConnected")}
       </span>
       {props.enabled ? (
         <Link to={props.to} className="btn btn-small">{props.connected ? t("dashboard.manage") : t("dashboard.connect")}</Link>

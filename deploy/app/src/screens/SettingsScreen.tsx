@@ -1,5 +1,6 @@
 import { useI18n } from "../i18n/i18n.tsx";
 import { ModelSettingsCard } from "../model/ModelSettingsCard.tsx";
+import { SleepSettingsCard } from "./SleepSettingsCard.tsx";
 import { LANGUAGES } from "../i18n/translate.ts";
 import { useSession } from "../session/context.tsx";
 import { Button, Card, ErrorText, Screen } from "../ui/components.tsx";
@@ -21,6 +22,7 @@ export function SettingsScreen() {
         {state.user?.name ? <p className="muted">{state.user.name}</p> : null}
       </Card>
       <ModelSettingsCard />
+      <SleepSettingsCard />
       {sub ? (
         <Card title={t("settings.subscription")}>
           <p className={sub.active ? "ok" : "muted"}>

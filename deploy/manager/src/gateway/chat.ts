@@ -32,7 +32,7 @@ export async function streamChat(
   signal: AbortSignal,
 ): Promise<void> {
   try {
-    await gw.endpoint(userId);
+    await gw.endpoint(userId, (phase) => write({ event: "status", data: { phase } }));
   } catch (e) {
     const err = toHttpError(e);
     return write({ event: "error", data: { error: err.message, code: err.status === 404 ? "chat_failed" : "instance_not_running" } });

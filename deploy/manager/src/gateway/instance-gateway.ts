@@ -20,8 +20,13 @@ export class InstanceGateway {
     this.pool = pool;
   }
 
-  /** The endpoint of a running instance, or the HTTP error explaining why there is none. */
-  async endpoint(userId: string): Promise<InstanceEndpoint> {
+  /**
+   * The endpoint of a running instance, or the HTTP error explaining why there is none. A
+   * sleeping instance is woken first and the call waits for it (the one place every gateway
+   * route passes through), reporting progress to `onWake`.
+   */
+  async endpoint(userId: string, onWake?: (phase: "waking" | "awake") => void): Promise<InstanceEndpoint> {
+    await this.ctx.sleep?.ensureAwake(userId, onWake);
     const status = await this.ctx.runtime.get(userId);
     if (!status) throw notFound(`instance ${userId} not found`);
     if (status.phase !== "running") {
@@ -35,6 +40,16 @@ export class InstanceGateway {
     const ep = await this.ctx.runtime.endpoint(userId);
     if (!ep) throw notFound(`instance ${userId} not found`);
     return ep;
+  }
+
+  /**
+   * Before a stream's 200: the 404/503 endpoint() would answer, except that a sleeping or
+   * waking instance passes (the stream wakes it and reports progress in its events).
+   */
+  async servable(userId: string): Promise<void> {
+    const status = await this.ctx.runtime.get(userId);
+    if (status && (status.phase === "sleeping" || this.ctx.sleep?.isWaking(userId))) return;
+    await this.endpoint(userId);
   }
 
   async call<T = unknown>(userId: string, method: string, params?: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<T> {

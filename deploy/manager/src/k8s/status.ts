@@ -4,6 +4,7 @@
  * DevWorkspace operator does, instead of leaving the app on "starting..." until a timeout.
  */
 import type { ContainerStateSummary, InstancePhase, InstanceStatus, PodStatusSummary } from "@clawbox/shared";
+import { CRON_WAKE_ANNOTATION, IDLE_STOP_ANNOTATION, SLEEP_WITH_WHATSAPP_ANNOTATION, SLEEPING_ANNOTATION } from "./sleep-annotations.ts";
 
 /** The subset of the Kubernetes objects the mapping reads (plain JSON from the watch). */
 export interface PodLike {
@@ -33,7 +34,8 @@ export interface ContainerStatusLike {
 }
 
 export interface DeploymentLike {
-  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string };
+  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string; annotations?: Record<string, string> };
+  spec?: { replicas?: number };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
@@ -186,6 +188,15 @@ export function instanceStatus(
   const summaries = sorted.map(summarizePod);
   const base = { userId, pods: summaries, ...(deployment.metadata.creationTimestamp ? { createdAt: deployment.metadata.creationTimestamp } : {}) };
 
+  const policy = sleepPolicyOf(deployment);
+  if (policy) Object.assign(base, { sleepPolicy: policy });
+  const asleepSince = deployment.metadata.annotations?.[SLEEPING_ANNOTATION];
+  if (asleepSince && deployment.spec?.replicas === 0) {
+    // Scaled to 0 by the Manager's sleep (not by hand): sleeping, even while the last pod terminates.
+    const wakeAt = deployment.metadata.annotations?.[CRON_WAKE_ANNOTATION];
+    return { ...base, ready: false, phase: "sleeping", sleep: { since: asleepSince, ...(wakeAt ? { wakeAt } : {}) } };
+  }
+
   const current = active[0];
   const failure = (current ? podFailure(current, eventsOf(current.metadata.name)) : null) ?? deploymentFailure(deployment);
   if (failure) return { ...base, ready: false, phase: "error", message: failure };
@@ -197,4 +208,12 @@ export function instanceStatus(
   else if (current.status?.phase === "Pending" || current.status?.phase === undefined) phase = "pending";
   else phase = "unknown";
   return { ...base, ready: phase === "running", phase };
+}
+
+function sleepPolicyOf(d: DeploymentLike): InstanceStatus["sleepPolicy"] | undefined {
+  const a = d.metadata.annotations ?? {};
+  const p: NonNullable<InstanceStatus["sleepPolicy"]> = {};
+  if (a[IDLE_STOP_ANNOTATION]) p.idleStopAfter = a[IDLE_STOP_ANNOTATION];
+  if (a[SLEEP_WITH_WHATSAPP_ANNOTATION] === "true" || a[SLEEP_WITH_WHATSAPP_ANNOTATION] === "false") p.sleepWithWhatsApp = a[SLEEP_WITH_WHATSAPP_ANNOTATION] === "true";
+  return Object.keys(p).length ? p : undefined;
 }

@@ -22,14 +22,14 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
         body: { $ref: "ChatSend#" },
         response: {
           200: {
-            description: "event: delta {text} ... then event: done {text} or event: error {error, code}",
+            description: "event: status {phase: waking|awake} while a sleeping assistant wakes, event: delta {text} ... then event: done {text} or event: error {error, code}",
             // OpenAPI describes an event stream by the shape of one event.
             content: {
               "text/event-stream": {
                 schema: {
                   type: "object",
                   required: ["event", "data"],
-                  properties: { event: { type: "string", enum: ["delta", "done", "error"] }, data: { type: "string", description: "JSON" } },
+                  properties: { event: { type: "string", enum: ["status", "delta", "done", "error"] }, data: { type: "string", description: "JSON" } },
                 },
               },
             },
@@ -40,7 +40,8 @@ export function registerChatRoutes(app: FastifyInstance, gw: InstanceGateway, po
     async (req, reply) => {
       const userId = req.params.userId;
       // Unknown or stopped instance: a plain 404/503 in the one error shape, before the stream's 200.
-      await gw.endpoint(userId);
+      // A sleeping one is woken inside the stream, with status events while it wakes.
+      await gw.servable(userId);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });

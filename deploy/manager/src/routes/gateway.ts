@@ -111,7 +111,7 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
       config: { public: true }, // authenticated by ?token= below (API key or VNC ticket)
       schema: { tags: ["gateway"], summary: "VNC WebSocket (noVNC/websockify) ?token=<API key or VNC ticket>", hide: true },
       preValidation: async (req) => {
-        (req as unknown as { vncUrl: string }).vncUrl = await checkVncRequest(req, ctx.config.apiKey, ctx.runtime, tickets);
+        (req as unknown as { vncUrl: string }).vncUrl = await checkVncRequest(req, ctx.config.apiKey, ctx.runtime, tickets, ctx.sleep && ((u) => ctx.sleep!.ensureAwake(u)));
       },
     },
     (socket, req) => pipeVnc(socket, (req as unknown as { vncUrl: string }).vncUrl, req.log),

@@ -1,5 +1,5 @@
 /** The guide's instance endpoints; thin: validate, call the runtime, shape the answer. */
-import { assertUserId, checkModelSettings, type CreateInstanceInput, type InstanceStatus, type ModelSettings, notFound } from "@clawbox/shared";
+import { assertUserId, checkModelSettings, checkSleepPolicy, type CreateInstanceInput, type InstanceStatus, type ModelSettings, notFound, type SleepPolicy } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import type { ManagerContext } from "../context.ts";
 import { DeleteInstanceQuerySchema } from "@clawbox/shared/contract/index";
@@ -11,7 +11,7 @@ const security = [{ bearerAuth: [] }];
 export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerContext): Promise<void> {
   const { runtime, metrics } = ctx;
 
-  app.post<{ Body: CreateInstanceInput }>(
+  app.post<{ Body: CreateInstanceInput & { sleepPolicy?: SleepPolicy } }>(
     "/api/instances",
     {
       schema: {
@@ -28,7 +28,10 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
     async (request, reply) => {
       assertUserId(request.body.userId);
       const log = request.log.child({ userId: request.body.userId });
-      const { created, status } = await runtime.create(request.body);
+      const { sleepPolicy, ...input } = request.body;
+      if (sleepPolicy) checkSleepPolicy(sleepPolicy, "sleepPolicy.");
+      let { created, status } = await runtime.create(input);
+      if (sleepPolicy) status = (await runtime.setSleepPolicy(input.userId, sleepPolicy)) ?? status;
       if (created) metrics.createStarted(request.body.userId);
       log.info({ created, phase: status.phase }, created ? "instance created" : "instance updated");
       return reply.code(created ? 201 : 200).send(status);

@@ -16,6 +16,8 @@ export async function checkVncRequest(
   apiKey: string,
   runtime: InstanceRuntime,
   ledger: TicketLedger,
+  /** Wakes a sleeping instance and waits for it (SleepController.ensureAwake). */
+  ensureAwake?: (userId: string) => Promise<void>,
 ): Promise<string> {
   const { userId } = req.params;
   assertUserId(userId);
@@ -26,6 +28,7 @@ export async function checkVncRequest(
     ok = claims !== null && ledger.consume(claims);
   }
   if (!ok) throw unauthorized("Missing or invalid token (the Manager API key or an unused VNC ticket for this instance)");
+  await ensureAwake?.(userId);
   const ep = await runtime.endpoint(userId);
   if (!ep) throw notFound(`instance ${userId} not found`);
   if (!ep.vncUrl) {

@@ -5,6 +5,8 @@ import { Type, type Static } from "@sinclair/typebox";
  *   event: delta  data: {"text": "<new text>"}      as the reply arrives
  *   event: done   data: {"text": "<whole reply>"}   once
  *   event: error  data: {"error": "<message>", "code": ChatErrorCode}
+ *   event: status data: {"phase": "waking" | "awake"}      before the reply, when the assistant
+ *                 was asleep: "waking" at once and then every few seconds until it runs, "awake" once
  * `GET .../chat/history` -> {messages: [{role, text, at}]}. The same shapes on the Manager
  * (`/api/instances/:userId/chat`) and the App API (`/instances/:id/chat`).
  */
@@ -45,7 +47,10 @@ export type ChatStreamEvent =
   | { event: "delta"; data: { text: string } }
   | { event: "done"; data: { text: string } }
   | { event: "error"; data: { error: string; code: ChatErrorCode } }
-  | { event: "status"; data: { phase: string } };
+  | { event: "status"; data: { phase: ChatStatusPhase } };
+
+/** Progress of a chat with a sleeping assistant: it is being woken, then it is up. */
+export type ChatStatusPhase = "waking" | "awake";
 
 // The wire format lives in sse.ts, which imports only types, so the web app can use the parser
 // without bundling TypeBox.

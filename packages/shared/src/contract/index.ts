@@ -13,6 +13,7 @@ export * from "./instance.ts";
 export * from "./instance-api.ts";
 export * from "./model.ts";
 export * from "./chat.ts";
+export * from "./sleep.ts";
 export * from "./validate.ts";
 
 import { ChatHistorySchema, ChatSendSchema } from "./chat.ts";
@@ -32,6 +33,7 @@ import {
 import { InstanceStatusSchema, InstanceViewSchema } from "./instance.ts";
 import { CreateInstanceSchema, DeleteInstanceResultSchema } from "./instance-api.ts";
 import { ModelSettingsSchema, ModelViewSchema } from "./model.ts";
+import { SleepPolicySchema, SleepSettingsSchema } from "./sleep.ts";
 /** Schemas with an `$id`, for servers that register them once and `$ref` them (Fastify, OpenAPI). */
 export const CONTRACT_SCHEMAS = [
   InstanceStatusSchema,
@@ -54,4 +56,6 @@ export const CONTRACT_SCHEMAS = [
   WhatsappQrResultSchema,
   WhatsappWaitSchema,
   WhatsappWaitResultSchema,
+  SleepPolicySchema,
+  SleepSettingsSchema,
 ] as const;

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { USER_ID_JSON_SCHEMA } from "../user-id.ts";
 import { ModelSettingsSchema } from "./model.ts";
+import type { SleepPolicy } from "./sleep.ts";
 
 /**
  * The Manager's instance routes' inputs and the delete answer (the status itself is
@@ -34,6 +35,9 @@ export const CreateInstanceSchema = Type.Object(
     resources: Type.Optional(InstanceResourcesSchema),
     imageTag: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description: "Gateway image tag (default OPENCLAW_IMAGE_TAG)" })),
     model: Type.Optional(Type.Unsafe<Static<typeof ModelSettingsSchema>>({ $ref: "ModelSettings#", description: "The assistant's model; its apiKey goes only into the instance's model Secret" })),
+    sleepPolicy: Type.Optional(
+      Type.Unsafe<SleepPolicy>({ $ref: "SleepPolicy#", description: "Its own sleep settings (default: CLAWBOX_IDLE_STOP_AFTER, stays awake with WhatsApp linked)" }),
+    ),
   },
   { additionalProperties: false, $id: "CreateInstance" },
 );

@@ -1,12 +1,14 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { SleepInfoSchema, SleepPolicySchema } from "./sleep.ts";
 
 /**
  * An instance's status, as every runtime reports it and the deployment guide shows
- * `GET /api/instances/:userId` (phase: pending -> starting -> running | error | unknown).
+ * `GET /api/instances/:userId` (phase: pending -> starting -> running | error | unknown; a running
+ * instance left idle goes to sleeping, and back to pending -> running when something wakes it).
  * The Manager serializes exactly this; the App API passes it on as `InstanceView` (its own id
  * and creation time instead of the Manager's userId); the app reads the same type.
  */
-export const INSTANCE_PHASES = ["pending", "starting", "running", "error", "unknown"] as const;
+export const INSTANCE_PHASES = ["pending", "starting", "running", "sleeping", "error", "unknown"] as const;
 export type InstancePhase = (typeof INSTANCE_PHASES)[number];
 export const InstancePhaseSchema = Type.Unsafe<InstancePhase>({ type: "string", enum: [...INSTANCE_PHASES] });
 
@@ -56,6 +58,13 @@ const statusFields = {
   pods: Type.Array(PodStatusSchema),
   message: Type.Optional(Type.String({ description: "Only when phase is error" })),
   vnc: Type.Optional(VncAvailabilitySchema),
+  sleep: Type.Optional(SleepInfoSchema),
+  sleepPolicy: Type.Optional(
+    Type.Object(
+      { idleStopAfter: Type.Optional(Type.String()), sleepWithWhatsApp: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false, description: "The instance's own sleep settings (absent: the Manager's defaults)" },
+    ),
+  ),
   isolated: Type.Optional(
     Type.Boolean({
       description:

@@ -11,6 +11,7 @@ import { collectionPath, RESOURCES } from "../../k8s/resources.ts";
 import { USER_LABEL } from "../../k8s/builders/labels.ts";
 import { type DeploymentLike, type EventLike, instanceStatus, type PodLike } from "../../k8s/status.ts";
 import { Informer } from "./informer.ts";
+import { SLEEP_ANNOTATIONS } from "../../k8s/sleep-annotations.ts";
 
 type Meta = { name: string; resourceVersion?: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string> };
 export type CachedPod = PodLike & { metadata: Meta };
@@ -61,7 +62,14 @@ export function trimPod(raw: any): CachedPod | null {
 
 export function trimDeployment(raw: any): CachedDeployment | null {
   if (!raw?.metadata?.labels?.[USER_LABEL]) return null;
-  return { metadata: meta(raw.metadata), status: { conditions: conditions(raw.status?.conditions) } };
+  // Only the sleep annotations and the replica count are read (status.ts: phase sleeping).
+  const annotations: Record<string, string> = {};
+  for (const k of SLEEP_ANNOTATIONS) if (typeof raw.metadata.annotations?.[k] === "string") annotations[k] = raw.metadata.annotations[k];
+  return {
+    metadata: { ...meta(raw.metadata), ...(Object.keys(annotations).length ? { annotations } : {}) },
+    ...(typeof raw.spec?.replicas === "number" ? { spec: { replicas: raw.spec.replicas } } : {}),
+    status: { conditions: conditions(raw.status?.conditions) },
+  };
 }
 
 export function trimEvent(raw: any): CachedEvent | null {
@@ -194,6 +202,10 @@ export class InstanceCache {
 
   has(userId: string): boolean {
     return this.deploymentByUser.has(userId);
+  }
+
+  deploymentOf(userId: string): CachedDeployment | undefined {
+    return this.deploymentByUser.get(userId);
   }
 
   podsOf(userId: string): CachedPod[] {

@@ -15,7 +15,16 @@ import {
   instanceNames,
   type Logger,
   type ModelSettings,
+  type SleepFacts,
+  type SleepPolicy,
 } from "@clawbox/shared";
+import {
+  CRON_WAKE_ANNOTATION,
+  IDLE_STOP_ANNOTATION,
+  SLEEP_WITH_WHATSAPP_ANNOTATION,
+  SLEEPING_ANNOTATION,
+  TELEGRAM_WAKE_ANNOTATION,
+} from "../../k8s/sleep-annotations.ts";
 import type { ManagerConfig } from "../../config.ts";
 import type { ManagerMetrics } from "../../metrics.ts";
 import { buildConfigMap } from "../../k8s/builders/configmap.ts";
@@ -70,6 +79,12 @@ export class KubernetesRuntime implements InstanceRuntime {
   /** Orphan removals running now, per user: a create for that user waits for it first. */
   private readonly removing = new Map<string, Promise<void>>();
   readonly reconciler: Reconciler;
+  /**
+   * Bot tokens of sleeping instances, for the Telegram wake. Memory only: the Manager may not
+   * read Secrets. After a Manager restart a sleeping instance marked wake-on-telegram has no
+   * token here, and the Manager wakes it once to learn it again (DEPLOY.md "Sleep and wake").
+   */
+  private readonly wakeTokens = new Map<string, string>();
 
   constructor(opts: KubernetesRuntimeOptions) {
     this.config = opts.config;
@@ -154,6 +169,8 @@ export class KubernetesRuntime implements InstanceRuntime {
         throw failure;
       }
       log.info({ created, image: spec.image, secretKeys: Object.keys(spec.secrets).length }, created ? "instance created" : "instance updated");
+      // The apply set replicas back to 1: a create of a sleeping instance wakes it.
+      if (!created && this.cache.deploymentOf(userId)?.metadata.annotations?.[SLEEPING_ANNOTATION]) await this.patchDeployment(userId, wakePatch());
       const status = this.cache.get(userId);
       if (!status) throw new Error(`instance ${userId} applied but not in the cache`);
       return { created, status };
@@ -248,6 +265,8 @@ export class KubernetesRuntime implements InstanceRuntime {
   async restart(userId: string): Promise<InstanceStatus | null> {
     assertUserId(userId);
     if (!this.cache.has(userId)) return null;
+    // A restart of a sleeping instance is a wake (a rollout of 0 replicas would do nothing).
+    if (this.cache.get(userId)?.phase === "sleeping") return this.wake(userId);
     const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: new Date().toISOString() } } } } };
     const path = objectPath(resourceFor("Deployment"), this.config.kubernetes.namespace, instanceNames(userId).deployment);
     let res;
@@ -292,6 +311,77 @@ export class KubernetesRuntime implements InstanceRuntime {
     return this.cache.get(userId);
   }
 
+  /**
+   * Scales the Deployment to 0 with the sleeping annotations, in one merge patch: PVC, Secrets,
+   * Service and NetworkPolicy stay, and the reconciler still sees a Deployment (a complete instance).
+   */
+  async sleep(userId: string, facts: SleepFacts): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    if (!this.cache.has(userId)) return null;
+    if (this.cache.get(userId)?.phase === "sleeping") return this.cache.get(userId);
+    if (facts.telegramBotToken) this.wakeTokens.set(userId, facts.telegramBotToken);
+    else this.wakeTokens.delete(userId);
+    const status = await this.patchDeployment(userId, {
+      metadata: {
+        annotations: {
+          [SLEEPING_ANNOTATION]: facts.since,
+          [CRON_WAKE_ANNOTATION]: facts.nextCronAt ?? null,
+          [TELEGRAM_WAKE_ANNOTATION]: facts.telegram ? "true" : null,
+        },
+      },
+      spec: { replicas: 0 },
+    });
+    this.logger.info({ userId, nextCronAt: facts.nextCronAt ?? null, telegram: !!facts.telegram }, "instance asleep (scaled to 0)");
+    return status;
+  }
+
+  async wake(userId: string): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    if (!this.cache.has(userId)) return null;
+    if (this.cache.get(userId)?.phase !== "sleeping") return this.cache.get(userId);
+    this.wakeTokens.delete(userId);
+    const status = await this.patchDeployment(userId, wakePatch());
+    this.logger.info({ userId }, "instance waking (scaled to 1)");
+    return status;
+  }
+
+  async sleepFacts(userId: string): Promise<SleepFacts | null> {
+    const status = this.cache.get(userId);
+    if (status?.phase !== "sleeping" || !status.sleep) return null;
+    const a = this.cache.deploymentOf(userId)?.metadata.annotations ?? {};
+    const token = this.wakeTokens.get(userId);
+    return {
+      since: status.sleep.since,
+      ...(status.sleep.wakeAt ? { nextCronAt: status.sleep.wakeAt } : {}),
+      ...(a[TELEGRAM_WAKE_ANNOTATION] === "true" ? { telegram: true } : {}),
+      ...(token ? { telegramBotToken: token } : {}),
+    };
+  }
+
+  async setSleepPolicy(userId: string, policy: SleepPolicy): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    if (!this.cache.has(userId)) return null;
+    const annotations: Record<string, string | null> = {};
+    // null removes the annotation (the Manager's default again); absent leaves it as it is.
+    if (policy.idleStopAfter !== undefined) annotations[IDLE_STOP_ANNOTATION] = policy.idleStopAfter;
+    if (policy.sleepWithWhatsApp !== undefined) annotations[SLEEP_WITH_WHATSAPP_ANNOTATION] = String(policy.sleepWithWhatsApp);
+    if (Object.keys(annotations).length === 0) return this.cache.get(userId);
+    return this.patchDeployment(userId, { metadata: { annotations } });
+  }
+
+  /** A merge patch of the user's Deployment, seeded into the cache; null when it is gone. */
+  private async patchDeployment(userId: string, patch: unknown): Promise<InstanceStatus | null> {
+    const path = objectPath(resourceFor("Deployment"), this.config.kubernetes.namespace, instanceNames(userId).deployment);
+    try {
+      const res = await this.client.request<{ metadata: { resourceVersion: string } }>("patch", "PATCH", path, { body: patch, contentType: "application/merge-patch+json" });
+      this.cache.seedDeployment(res.body);
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return null;
+      throw e;
+    }
+    return this.cache.get(userId);
+  }
+
   async endpoint(userId: string): Promise<InstanceEndpoint | null> {
     assertUserId(userId);
     if (!this.cache.has(userId)) return null;
@@ -305,4 +395,12 @@ export class KubernetesRuntime implements InstanceRuntime {
     const h = host.includes(":") ? `[${host}]` : host;
     return { agentUrl: `http://${h}:${AGENT_PORT}`, agentToken, vncUrl: `ws://${h}:${NOVNC_PORT}/websockify` };
   }
+}
+
+/** Back to one replica, the sleep annotations removed (merge patch: null deletes a key). */
+function wakePatch() {
+  return {
+    metadata: { annotations: { [SLEEPING_ANNOTATION]: null, [CRON_WAKE_ANNOTATION]: null, [TELEGRAM_WAKE_ANNOTATION]: null } },
+    spec: { replicas: 1 },
+  };
 }

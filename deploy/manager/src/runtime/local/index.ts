@@ -13,6 +13,8 @@ import {
   MODEL_KEY_ENV,
   type ModelSettings,
   type ProviderBaseUrls,
+  type SleepFacts,
+  type SleepPolicy,
 } from "@clawbox/shared";
 import { processTree, readProc, rssBytes } from "@clawbox/shared/proc";
 import { buildAgent } from "../../../../agent/build.ts";
@@ -154,7 +156,11 @@ export class LocalRuntime implements InstanceRuntime {
       const modelChanged = this.storeModel(current.record, current.layout, model ?? null);
       const limitChanged = current.record.memoryLimit !== memoryLimit;
       if (limitChanged) current.record.memoryLimit = memoryLimit;
-      if (secretsChanged || modelChanged || limitChanged || current.phase === "error") {
+      if (current.sleeping) {
+        // As on Kubernetes, where the create's apply sets replicas back to 1: a create wakes it.
+        this.clearSleep(current);
+        this.track(userId, current.restart());
+      } else if (secretsChanged || modelChanged || limitChanged || current.phase === "error") {
         // Same as a new ReplicaSet in Kubernetes: restart with the existing state.
         this.track(userId, current.restart());
       }
@@ -186,7 +192,9 @@ export class LocalRuntime implements InstanceRuntime {
     if (!sup) return null;
     const checked = model ? checkModelSettings(model) : null;
     await this.settled(userId);
-    if (this.storeModel(sup.record, sup.layout, checked)) {
+    if (this.storeModel(sup.record, sup.layout, checked) && !sup.sleeping) {
+      // A sleeping instance stays asleep: the key is read at process start, so the new model
+      // is simply there when it wakes (as on Kubernetes, where a Deployment at 0 replicas rolls nothing).
       this.track(userId, sup.restart());
       this.log.info({ userId, provider: checked?.provider ?? null }, "instance model changed; restarting with it");
     }
@@ -199,8 +207,57 @@ export class LocalRuntime implements InstanceRuntime {
     const sup = this.live.get(userId);
     if (!sup) return null;
     await this.settled(userId);
+    // A restart of a sleeping instance is a wake: the user asked for it to run.
+    this.clearSleep(sup);
     this.track(userId, sup.restart());
     this.log.info({ userId }, "instance restarting");
+    return this.statusOf(sup);
+  }
+
+  /** Stops the processes, keeping state, secrets and the port block; persisted, so it stays asleep. */
+  async sleep(userId: string, facts: SleepFacts): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    await this.settled(userId);
+    if (sup.sleeping) return this.statusOf(sup);
+    sup.record.sleep = { since: facts.since, ...(facts.nextCronAt ? { nextCronAt: facts.nextCronAt } : {}), ...(facts.telegram ? { telegram: true } : {}) };
+    if (facts.telegramBotToken) writeSecrets(this.wakeSecretsFile(sup), { telegramBotToken: facts.telegramBotToken });
+    else removeSecrets(this.wakeSecretsFile(sup));
+    writeRecord(sup.layout.recordFile, sup.record);
+    this.track(userId, sup.sleep());
+    await this.settled(userId);
+    this.log.info({ userId, nextCronAt: facts.nextCronAt ?? null, telegram: !!facts.telegram }, "instance asleep");
+    return this.statusOf(sup);
+  }
+
+  async wake(userId: string): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    await this.settled(userId);
+    if (!sup.sleeping) return this.statusOf(sup);
+    this.clearSleep(sup);
+    this.track(userId, sup.wake());
+    this.log.info({ userId }, "instance waking");
+    return this.statusOf(sup);
+  }
+
+  async sleepFacts(userId: string): Promise<SleepFacts | null> {
+    const sup = this.live.get(userId);
+    if (!sup?.sleeping || !sup.record.sleep) return null;
+    const token = readSecrets(this.wakeSecretsFile(sup)).telegramBotToken;
+    return { ...sup.record.sleep, ...(token ? { telegramBotToken: token } : {}) };
+  }
+
+  async setSleepPolicy(userId: string, policy: SleepPolicy): Promise<InstanceStatus | null> {
+    assertUserId(userId);
+    const sup = this.live.get(userId);
+    if (!sup) return null;
+    const next: SleepPolicy = { ...sup.record.sleepPolicy, ...policy };
+    if (next.idleStopAfter === null) delete next.idleStopAfter;
+    sup.record.sleepPolicy = next;
+    writeRecord(sup.layout.recordFile, sup.record);
     return this.statusOf(sup);
   }
 
@@ -287,6 +344,18 @@ export class LocalRuntime implements InstanceRuntime {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  private wakeSecretsFile(sup: InstanceSupervisor): string {
+    return join(sup.layout.dir, "wake-secrets.json");
+  }
+
+  /** Forgets the sleep (persisted first: a Manager restart from here on starts the instance). */
+  private clearSleep(sup: InstanceSupervisor) {
+    if (!sup.record.sleep) return;
+    delete sup.record.sleep;
+    writeRecord(sup.layout.recordFile, sup.record);
+    removeSecrets(this.wakeSecretsFile(sup));
+  }
 
   private supervise(record: InstanceRecord): InstanceSupervisor {
     const layout = this.layoutOf(record);
@@ -387,6 +456,8 @@ export class LocalRuntime implements InstanceRuntime {
       restartCount: s.record.restartCount,
       vnc: this.desktop.available ? { available: true } : { available: false, reason: this.desktop.reason },
       isolated: this.launcher.isolated,
+      ...(s.sleeping && s.record.sleep ? { sleep: s.record.sleep } : {}),
+      ...(s.record.sleepPolicy ? { sleepPolicy: s.record.sleepPolicy } : {}),
     });
   }
 

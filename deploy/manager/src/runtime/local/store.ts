@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { GatewayModel } from "@clawbox/shared";
+import type { GatewayModel, SleepPolicy } from "@clawbox/shared";
 
 /**
  * instance.json (the Deployment's counterpart) and secrets.json (the Secret's, mode 0600).
@@ -18,6 +18,10 @@ export interface InstanceRecord {
   model?: GatewayModel;
   /** Memory limit as the pod has it (Kubernetes quantity, e.g. "2Gi"); the cgroup limit. */
   memoryLimit?: string;
+  /** Set while the instance sleeps (its processes are stopped on purpose); the bot token is in wake-secrets.json. */
+  sleep?: { since: string; nextCronAt?: string; telegram?: boolean };
+  /** The instance's own sleep settings (absent: the Manager's defaults). */
+  sleepPolicy?: SleepPolicy;
 }
 
 function writeAtomic(file: string, data: string, mode = 0o600) {

@@ -33,8 +33,8 @@ function fakeLauncher() {
   return { launcher, state };
 }
 
-function supervisor(launcher: Launcher) {
-  const record: InstanceRecord = { userId: "sup-test", index: 0, createdAt: new Date().toISOString(), restartCount: 0 };
+function supervisor(launcher: Launcher, extra: Partial<InstanceRecord> = {}) {
+  const record: InstanceRecord = { userId: "sup-test", index: 0, createdAt: new Date().toISOString(), restartCount: 0, ...extra };
   return new InstanceSupervisor(record, instanceLayout(dir, record.userId, 0, 30000), {
     launcher,
     queue: new StartQueue(1),
@@ -109,5 +109,39 @@ describe("InstanceSupervisor", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(sup.record.restartCount).toBe(1);
     await sup.stop();
+  });
+
+  it("a sleeping instance is not restarted when its gateway exits or by a poll, and starts again on wake without counting a restart", async () => {
+    const { launcher, state } = fakeLauncher();
+    const sup = supervisor(launcher);
+    await sup.start();
+    await sup.poll(async () => true);
+    const exitOfAwake = state.exit!;
+    await sup.sleep();
+    expect(sup.phase).toBe("sleeping");
+    exitOfAwake(0, null); // the stopped gateway's exit event
+    await sup.poll(async () => true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(state.spawns).toBe(1);
+    expect(sup.phase).toBe("sleeping");
+    expect(sup.record.restartCount).toBe(0);
+
+    await sup.wake();
+    expect(state.spawns).toBe(2);
+    await sup.poll(async () => true);
+    expect(sup.phase).toBe("running");
+    expect(sup.record.restartCount).toBe(0);
+    await sup.stop();
+  });
+
+  it("a Manager restart keeps a sleeping instance (record.sleep) asleep: nothing is started", async () => {
+    const { launcher, state } = fakeLauncher();
+    const sup = supervisor(launcher, { sleep: { since: new Date().toISOString() } });
+    sup.adopt();
+    await new Promise((r) => setTimeout(r, 50));
+    await sup.poll(async () => true);
+    expect(state.spawns).toBe(0);
+    expect(sup.phase).toBe("sleeping");
+    expect(sup.sleeping).toBe(true);
   });
 });

@@ -47,7 +47,8 @@ export class InstanceSupervisor {
   gateway?: PidRecord;
   agent?: PidRecord;
   private readonly deps: SupervisorDeps;
-  private desired: "run" | "stop" = "run";
+  /** "sleep": stopped on purpose, state kept; nothing restarts it until wake(). */
+  private desired: "run" | "stop" | "sleep" = "run";
   /** Bumped on every (re)start and stop: callbacks of an older process set are ignored. */
   private generation = 0;
   private crashes = 0;
@@ -68,8 +69,19 @@ export class InstanceSupervisor {
     return { userId: this.record.userId, index: this.record.index, layout: this.layout };
   }
 
-  /** A Manager restart: keeps a live gateway (re-adopted), starts the instance otherwise. */
+  /**
+   * A Manager restart: keeps a live gateway (re-adopted), starts the instance otherwise; a
+   * sleeping one (record.sleep) stays asleep, and processes left over from a sleep that was cut
+   * short by the Manager's exit are stopped.
+   */
   adopt() {
+    if (this.record.sleep) {
+      this.desired = "sleep";
+      this.phase = "sleeping";
+      this.deps.log.info({ userId: this.record.userId }, "instance stays asleep");
+      void this.stopProcesses().catch((e: Error) => this.deps.log.error({ userId: this.record.userId, err: e.message }, "stopping a sleeping instance's leftovers failed"));
+      return;
+    }
     this.gateway = readPidFile(join(this.layout.runDir, "entrypoint.pid")) ?? undefined;
     this.agent = readPidFile(join(this.layout.runDir, "agent.pid")) ?? undefined;
     if (pidAlive(this.gateway)) {
@@ -106,6 +118,32 @@ export class InstanceSupervisor {
   async stop(): Promise<void> {
     this.desired = "stop";
     await this.stopProcesses();
+  }
+
+  get sleeping(): boolean {
+    return this.desired === "sleep";
+  }
+
+  /**
+   * Stops every process of the instance and keeps it stopped: state dir, secrets and port block
+   * stay; the caller persists record.sleep first, so a Manager restart keeps it asleep.
+   */
+  async sleep(): Promise<void> {
+    this.desired = "sleep";
+    this.phase = "sleeping";
+    this.waiting = undefined;
+    this.message = undefined;
+    this.crashes = 0;
+    await this.stopProcesses();
+  }
+
+  /** A sleeping instance starts again (pending -> starting -> running); no restart is counted. */
+  async wake(): Promise<void> {
+    if (this.desired !== "sleep") return;
+    this.desired = "run";
+    this.phase = "pending";
+    this.waiting = { reason: "ContainerCreating" };
+    await this.boot();
   }
 
   /** The Manager stops watching; the processes keep running for the next Manager to re-adopt. */

@@ -1,0 +1,203 @@
+/**
+ * The sleep loop against a fake runtime and a fake pod agent (a local HTTP server answering
+ * /activity, /rpc and /wake-sources): when it sleeps, what keeps it awake, and what wakes it.
+ */
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, type InstanceRuntime, type InstanceStatus, type SleepFacts } from "@clawbox/shared";
+import { SleepController, WAKE_GRACE_MS } from "./controller.ts";
+
+const agent = { lastActivityAt: 0, nextWakeAtMs: null as number | null, whatsappLinked: false, token: null as string | null, busy: 0, resumed: 0 };
+let server: Server;
+let agentUrl = "";
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const send = (v: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(v));
+      if (req.url === "/activity") return send({ lastActivityAt: new Date(agent.lastActivityAt).toISOString() });
+      if (req.url === "/wake-sources") return send({ telegramBotToken: agent.token });
+      const { method } = JSON.parse(body || "{}");
+      if (method === "gateway.suspend.prepare") {
+        return send({ ok: true, payload: agent.busy > 0 ? { status: "busy", reason: "active-work", activeCount: agent.busy } : { status: "ready", suspensionId: "s-1" } });
+      }
+      if (method === "gateway.suspend.resume") return (agent.resumed++, send({ ok: true, payload: { status: "resumed" } }));
+      if (method === "cron.list") {
+        const jobs = [{ declarationKey: "heartbeat:main", payload: { kind: "heartbeat" }, nextRunAtMs: Date.now() + 1000 }];
+        if (agent.nextWakeAtMs !== null) jobs.push({ payload: { kind: "agentTurn" }, nextRunAtMs: agent.nextWakeAtMs } as never);
+        return send({ ok: true, payload: { jobs } });
+      }
+      if (method === "channels.status") {
+        return send({ ok: true, payload: { channels: { whatsapp: { configured: agent.whatsappLinked, linked: agent.whatsappLinked, connected: agent.whatsappLinked } } } });
+      }
+      send({ ok: false, error: { code: "INVALID_REQUEST", message: `unknown ${method}` } });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  agentUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+/** One instance whose phase the test sets; sleep/wake record what they were asked. */
+function fakeRuntime(policy?: InstanceStatus["sleepPolicy"]) {
+  const st = { phase: "running" as InstanceStatus["phase"], facts: null as SleepFacts | null, sleeps: 0, wakes: 0 };
+  const status = (): InstanceStatus => ({ userId: "u1", ready: st.phase === "running", phase: st.phase, pods: [], ...(policy ? { sleepPolicy: policy } : {}) });
+  const runtime = {
+    list: async () => [status()],
+    get: async (u: string) => (u === "u1" ? status() : null),
+    endpoint: async () => ({ agentUrl, agentToken: "t" }),
+    sleep: async (_u: string, f: SleepFacts) => ((st.facts = f), st.sleeps++, (st.phase = "sleeping"), status()),
+    wake: async () => ((st.facts = null), st.wakes++, (st.phase = "pending"), status()),
+    sleepFacts: async () => (st.phase === "sleeping" ? st.facts : null),
+  } as unknown as InstanceRuntime;
+  return { runtime, st };
+}
+
+function controller(runtime: InstanceRuntime, idle = 60_000, lead = 120_000) {
+  return new SleepController({
+    config: { sleep: { idleStopAfterMs: idle, cronWakeLeadMs: lead, wakeTimeoutMs: 5000 }, gateway: { providerBaseUrls: {}, telegramApiRoot: "http://127.0.0.1:9" } },
+    runtime,
+    logger: createLogger("sleep-test", { level: "silent" }),
+  });
+}
+
+describe("the sleep loop", () => {
+  it("sleeps an instance idle by the Manager's record and the agent's, recording its next cron job", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    const now = Date.now() + 120_000; // the Manager started over the idle time ago
+    agent.lastActivityAt = now - 61_000;
+    agent.nextWakeAtMs = now + 10 * 60_000;
+    await c.tick(now);
+    expect(st.sleeps).toBe(1);
+    expect(st.facts?.nextCronAt).toBe(new Date(agent.nextWakeAtMs).toISOString());
+    expect(st.facts?.telegram).toBeUndefined();
+  });
+
+  it("stays awake while the agent reports recent activity, a cron job is near, or WhatsApp is linked (unless opted in)", async () => {
+    const now = Date.now() + 120_000;
+    for (const [setup, expected] of [
+      [() => ((agent.lastActivityAt = now - 10_000), (agent.nextWakeAtMs = null), (agent.whatsappLinked = false)), 0],
+      [() => ((agent.lastActivityAt = now - 61_000), (agent.nextWakeAtMs = now + 60_000), (agent.whatsappLinked = false)), 0],
+      [() => ((agent.lastActivityAt = now - 61_000), (agent.nextWakeAtMs = null), (agent.whatsappLinked = true)), 0],
+    ] as const) {
+      setup();
+      const { runtime, st } = fakeRuntime();
+      await controller(runtime).tick(now);
+      expect(st.sleeps).toBe(expected);
+    }
+    const optedIn = fakeRuntime({ sleepWithWhatsApp: true });
+    await controller(optedIn.runtime).tick(now);
+    expect(optedIn.st.sleeps).toBe(1);
+    agent.whatsappLinked = false;
+  });
+
+  it("stays awake while the gateway still has work running (its suspend fence says busy), and while a request is open", async () => {
+    const now = Date.now() + 120_000;
+    agent.lastActivityAt = now - 61_000;
+    agent.nextWakeAtMs = null;
+    agent.busy = 2;
+    const busy = fakeRuntime();
+    await controller(busy.runtime).tick(now);
+    expect(busy.st.sleeps).toBe(0);
+    agent.busy = 0;
+
+    const open = fakeRuntime();
+    const c = controller(open.runtime);
+    const done = c.activity.begin("u1"); // e.g. a chat stream, older than the idle time
+    await c.tick(now);
+    expect(open.st.sleeps).toBe(0);
+    done();
+    await c.tick(now + 120_000);
+    expect(open.st.sleeps).toBe(1);
+  });
+
+  it("wakes a sleeping instance the lead time before its cron job, not earlier", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime, 60_000, 120_000);
+    st.phase = "sleeping";
+    const due = Date.now() + 10 * 60_000;
+    st.facts = { since: new Date().toISOString(), nextCronAt: new Date(due).toISOString() };
+    await c.tick(due - 121_000);
+    expect(st.wakes).toBe(0);
+    await c.tick(due - 120_000);
+    expect(st.wakes).toBe(1);
+    expect(c.wakes.map((w) => w.reason)).toEqual(["cron"]);
+  });
+
+  it("an instance that just ran again gets the wake grace before the next idle check", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime, 5000);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString() };
+    const t0 = Date.now() + 60_000;
+    agent.lastActivityAt = 0;
+    agent.nextWakeAtMs = null;
+    await c.tick(t0);
+    await c.wake("u1", "telegram");
+    st.phase = "running";
+    await c.tick(t0 + 1000);
+    await c.tick(t0 + WAKE_GRACE_MS);
+    expect(st.sleeps).toBe(0);
+    await c.tick(t0 + 1000 + WAKE_GRACE_MS + 1);
+    expect(st.sleeps).toBe(1);
+  });
+
+  it("a Telegram watch runs only while the instance sleeps: none is started during a wake, and one left over is stopped", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString(), telegram: true, telegramBotToken: "123:abc" };
+    await c.tick();
+    expect(c.watching("u1")).toBe(true);
+    const waking = c.wake("u1", "telegram");
+    await c.tick(); // a pass during the wake must not start a second watch
+    await waking;
+    expect(c.watching("u1")).toBe(false);
+    st.phase = "running";
+    await c.tick();
+    expect(c.watching("u1")).toBe(false);
+    await c.stop();
+  });
+
+  it("a sleeping instance with a Telegram bot whose token this Manager does not know (Kubernetes, after a restart) is woken once to learn it", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString(), telegram: true };
+    await c.tick();
+    expect(st.wakes).toBe(1);
+    expect(c.wakes.map((w) => w.reason)).toEqual(["telegram-token-unknown"]);
+  });
+
+  it("a request for a sleeping instance wakes it and waits for it to run, reporting progress", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString() };
+    const progress: string[] = [];
+    const served = c.ensureAwake("u1", (p) => progress.push(p));
+    setTimeout(() => (st.phase = "running"), 600);
+    await served;
+    expect(st.wakes).toBe(1);
+    expect(progress[0]).toBe("waking");
+    expect(progress.at(-1)).toBe("awake");
+    // Awake: nothing to do, no second wake.
+    await c.ensureAwake("u1");
+    expect(st.wakes).toBe(1);
+  });
+
+  it("a wake that does not reach running within the wake timeout is a 504 naming the phase", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = new SleepController({
+      config: { sleep: { idleStopAfterMs: 60_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 500 }, gateway: { providerBaseUrls: {} } },
+      runtime,
+      logger: createLogger("sleep-test", { level: "silent" }),
+    });
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString() };
+    await expect(c.ensureAwake("u1")).rejects.toMatchObject({ status: 504, details: { phase: "pending" } });
+  });
+});
