@@ -3,7 +3,7 @@
 // and the tests run), and agree with deploy/gateway/package.json, or npm ci refuses to build.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { derivedGatewayLockfile, GATEWAY_LOCK, gatewayLockfile, type Lockfile, unbundled } from "./lockfile.ts";
+import { derivedGatewayLockfile, GATEWAY_LOCK, gatewayLockfile, type Lockfile, resolve, unbundled } from "./lockfile.ts";
 
 const committed = JSON.parse(readFileSync(GATEWAY_LOCK, "utf8")) as Lockfile;
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
@@ -33,21 +33,11 @@ describe("deploy/gateway/package-lock.json", () => {
     // deploy/gateway/package.json names it: @openclaw/proxyline needs undici (openclaw's CLI
     // failed in the image build with "Cannot find package 'undici'").
     const packages = committed.packages;
-    const find = (from: string, dep: string): string | undefined => {
-      let dir = from;
-      for (;;) {
-        const candidate = `${dir ? `${dir}/` : ""}node_modules/${dep}`;
-        if (packages[candidate]) return candidate;
-        if (!dir) return undefined;
-        const i = dir.lastIndexOf("node_modules/");
-        dir = i <= 0 ? "" : dir.slice(0, i - 1);
-      }
-    };
     const missing: string[] = [];
     for (const [path, e] of Object.entries(packages)) {
       const peers = (e as { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> });
       for (const dep of Object.keys(peers.peerDependencies ?? {})) {
-        if (peers.peerDependenciesMeta?.[dep]?.optional || find(path, dep)) continue;
+        if (peers.peerDependenciesMeta?.[dep]?.optional || resolve(packages, path, dep)) continue;
         missing.push(`${path} -> ${dep}`);
       }
     }

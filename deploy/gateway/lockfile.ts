@@ -42,7 +42,7 @@ const GATEWAY_PACKAGE = fileURLToPath(new URL("./package.json", import.meta.url)
 export const GATEWAY_LOCK = fileURLToPath(new URL("./package-lock.json", import.meta.url));
 
 /** Where node (and npm) finds `dep` required from the package at `from`: the nearest node_modules upward. */
-function resolve(packages: Record<string, Entry>, from: string, dep: string): string | undefined {
+export function resolve(packages: Record<string, Entry>, from: string, dep: string): string | undefined {
   let dir = from;
   for (;;) {
     const candidate = `${dir ? `${dir}/` : ""}node_modules/${dep}`;

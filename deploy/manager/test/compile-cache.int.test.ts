@@ -14,7 +14,7 @@ import { loadConfig } from "../src/config.ts";
 import { LocalRuntime } from "../src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../src/runtime/local/whatsapp-seed.ts";
 import { freePortBase } from "../../../test/support/ports.ts";
-import { poll } from "./harness.ts";
+import { poll, untilRunning } from "./harness.ts";
 
 const USER = "compile-cache";
 let dataDir: string;
@@ -37,12 +37,7 @@ function cacheDirs(root: string): string[] {
     .sort();
 }
 
-const running = () =>
-  poll("running", async () => {
-    const s = await runtime.get(USER);
-    if (s?.phase === "error") throw new Error(`error: ${s.message}`);
-    return s?.phase === "running" ? s : undefined;
-  }, 300_000, 500);
+const running = () => untilRunning(runtime, USER);
 
 /** The environment of the instance's gateway process itself (node ... gateway run), read as root. */
 function gatewayProcessEnv(): Record<string, string> {

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLogger, instanceNames } from "@clawbox/shared";
+import { createLogger, instanceNames, type InstanceRuntime, type InstanceStatus } from "@clawbox/shared";
 import type { FastifyInstance } from "fastify";
 import { kubectl } from "../../../test/cluster/cluster.ts";
 import { kubeconfigForServiceAccount } from "../../../test/cluster/service-account.ts";
@@ -178,4 +178,13 @@ export function counterSum(text: string, name: string, labels: Record<string, st
     sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return sum;
+}
+
+/** Polls a runtime until the user's instance runs; an `error` phase fails at once with its message. */
+export function untilRunning(runtime: InstanceRuntime, userId: string, timeoutMs = 300_000): Promise<InstanceStatus> {
+  return poll("running", async () => {
+    const s = await runtime.get(userId);
+    if (s?.phase === "error") throw new Error(`error: ${s.message}`);
+    return s?.phase === "running" ? s : undefined;
+  }, timeoutMs, 500);
 }

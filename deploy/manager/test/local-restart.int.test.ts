@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../src/runtime/local/index.ts";
-import { poll } from "./harness.ts";
+import { untilRunning } from "./harness.ts";
 import { type LocalManager, startLocalManager } from "./local-manager.ts";
 
 const API_KEY = "test-manager-key-local-restart";
@@ -19,12 +19,7 @@ let dataDir: string;
 let runtime: LocalRuntime;
 let app: FastifyInstance;
 
-const running = () =>
-  poll("running", async () => {
-    const s = await runtime.get(USER);
-    if (s?.phase === "error") throw new Error(`error: ${s.message}`);
-    return s?.phase === "running" ? s : undefined;
-  }, 300_000, 500);
+const running = () => untilRunning(runtime, USER);
 
 beforeAll(async () => {
   manager = await startLocalManager({ apiKey: API_KEY, users: [USER] });

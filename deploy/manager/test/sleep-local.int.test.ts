@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { createLogger, SseParser, type ChatStreamEvent } from "@clawbox/shared";
+import { createLogger, type ChatStreamEvent } from "@clawbox/shared";
+import { sendChat } from "./chat-stream.ts";
 import * as modelStandin from "../../../test/standins/model-standin.ts";
 import * as telegramStandin from "../../../test/standins/telegram-standin.ts";
 import { freePortBase } from "../../../test/support/ports.ts";
@@ -91,17 +92,9 @@ async function expectAsleep(pidsBefore: number[]) {
 }
 
 async function chat(message: string): Promise<ChatStreamEvent[]> {
-  const res = await fetch(`${base}/api/instances/${USER}/chat`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ message }),
-  });
-  expect(res.status).toBe(200);
-  const parser = new SseParser();
-  const events: ChatStreamEvent[] = [];
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) events.push(...parser.feed(decoder.decode(chunk as Uint8Array, { stream: true })));
-  return events;
+  const r = await sendChat(base, USER, auth, message);
+  expect(r.status).toBe(200);
+  return r.events;
 }
 
 beforeAll(async () => {

@@ -5,7 +5,8 @@
  */
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, type ChatStreamEvent, SseParser } from "@clawbox/shared";
+import { createLogger, type ChatStreamEvent } from "@clawbox/shared";
+import { sendChat } from "../../test/chat-stream.ts";
 import { start as startModel, STANDIN_REPLY_PREFIX } from "../../../../test/standins/model-standin.ts";
 import type { LocalRuntime } from "../runtime/local/index.ts";
 import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
@@ -31,18 +32,10 @@ async function api(method: string, path: string, body?: unknown) {
 
 /** Sends a message and collects the stream's events until it ends. */
 async function chat(message: string): Promise<ChatStreamEvent[]> {
-  const res = await fetch(`${base}/api/instances/${USER}/chat`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ message }),
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-  const parser = new SseParser();
-  const events: ChatStreamEvent[] = [];
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) events.push(...parser.feed(decoder.decode(chunk as Uint8Array, { stream: true })));
-  return events;
+  const r = await sendChat(base, USER, auth, message);
+  expect(r.status).toBe(200);
+  expect(r.contentType).toMatch(/^text\/event-stream/);
+  return r.events;
 }
 
 async function waitRunning(minRestarts = 0, timeoutMs = 300_000) {
