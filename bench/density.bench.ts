@@ -193,6 +193,6 @@ try {
   await app.close();
   for (const u of users) await runtime.delete(u, { preservePvc: false }).catch(() => undefined);
   await runtime.stop();
-  await model.close();
+  await model.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
