@@ -48,7 +48,7 @@ function deployment(name: string, podAnnotations: Record<string, string> = {}): 
         spec: {
           automountServiceAccountToken: false,
           // What rbac.yaml's admission policy asks of every pod the Manager's ServiceAccount creates.
-          securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: "gateway",
