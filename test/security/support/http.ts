@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders } from "node:http";
+import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { WebSocket } from "ws";
 
@@ -21,6 +21,22 @@ export interface CallOptions {
   from?: string;
 }
 
+/** Reads a whole answer: its text, and its JSON when it is JSON (else the text; empty: undefined). */
+function readBody(res: IncomingMessage, done: (text: string, body: any) => void): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("end", () => {
+    const text = Buffer.concat(chunks).toString("utf8");
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    done(text, body);
+  });
+}
+
 export function call<T = any>(base: string, method: string, path: string, opts: CallOptions = {}): Promise<Res<T>> {
   const url = new URL(base + path);
   const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
@@ -38,20 +54,7 @@ export function call<T = any>(base: string, method: string, path: string, opts: 
           ...(opts.headers ?? {}),
         },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: any = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
-        });
-      },
+      (res) => readBody(res, (text, body) => resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers })),
     );
     req.on("error", reject);
     req.end(payload);
@@ -102,20 +105,7 @@ export function wsProbe(url: string, opts: { from?: string; timeoutMs?: number }
       ws.terminate();
     };
     const timer = setTimeout(() => done({ status: 101, firstMessage: undefined }), opts.timeoutMs ?? 15_000);
-    ws.on("unexpected-response", (_req, res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let body: any = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        done({ status: res.statusCode ?? 0, body });
-      });
-    });
+    ws.on("unexpected-response", (_req, res) => readBody(res, (_text, body) => done({ status: res.statusCode ?? 0, body })));
     ws.on("message", (data) => done({ status: 101, firstMessage: data.toString() }));
     ws.on("error", () => done({ status: 0, dropped: true }));
   });

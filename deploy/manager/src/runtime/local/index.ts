@@ -498,19 +498,8 @@ export interface ManagerRuntimeInit {
   config: {
     tokenSecret: string;
     gateway?: LocalRuntimeOptions["gateway"];
-    local: {
-      dataDir: string;
-      portBase: number;
-      stopGraceMs?: number;
-      desktop?: "auto" | "off";
-      unsafeNoSandbox?: boolean;
-      sandboxUidBase?: number;
-      pidsLimit?: number;
-      startConcurrency?: number;
-      restartBackoffMs?: number;
-      restartBackoffMaxMs?: number;
-      compileCache?: "off" | "volume" | "warm";
-    };
+    /** The Manager's local settings: the runtime's own options, named once above. */
+    local: Omit<LocalRuntimeOptions, "tokenSecret" | "logger" | "pollIntervalMs" | "gateway">;
   };
   logger: Logger;
   metrics?: unknown;
