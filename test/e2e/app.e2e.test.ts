@@ -23,6 +23,8 @@ let platform: StartedPlatform;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+/** The session's auth traffic and refusals, printed when a step finds the session gone. */
+const authTrail: string[] = [];
 
 const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
 const storedTokens = () =>
@@ -57,6 +59,9 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   page = await phonePage(browser, pageErrors);
+  page.on("response", (r) => {
+    if (r.url().includes("/api/auth/") || r.status() === 401) authTrail.push(`${new Date().toISOString()} ${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+  });
 });
 
 afterAll(async () => {
@@ -213,6 +218,7 @@ describe("ClawBox app on the real local platform", () => {
 
   it("a revoked refresh token sends the user to sign-in", async () => {
     const tokens = await storedTokens();
+    expect(tokens, `no stored session; auth traffic:\n${authTrail.join("\n")}`).not.toBeNull();
     // Revoke the session server-side (as a sign-out on another device would).
     const res = await fetch(`${platform.appUrl}/api/auth/logout`, {
       method: "POST",

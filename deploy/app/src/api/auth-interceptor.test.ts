@@ -11,6 +11,8 @@ import { memoryTokenStore, type TokenStore } from "./token-store.ts";
  */
 class AuthServer {
   accessTtlMs = 60_000;
+  /** Holds /auth/refresh answers this long: a slow server under load. */
+  refreshDelayMs = 0;
   access = new Map<string, number>(); // token -> expiresAt
   refresh = new Set<string>();
   calls: string[] = [];
@@ -41,8 +43,9 @@ class AuthServer {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(data));
     };
-    if (req.url === "/auth/signup") return send(201, this.issue());
+    if (req.url === "/auth/signup" || req.url === "/auth/login") return send(201, this.issue());
     if (req.url === "/auth/refresh") {
+      await new Promise((r) => setTimeout(r, this.refreshDelayMs));
       if (!this.refresh.delete(body.refreshToken)) return send(401, { error: "Invalid refresh token", code: "invalid_refresh_token" });
       return send(200, this.issue());
     }
@@ -69,6 +72,7 @@ afterAll(() => new Promise<void>((r) => server.server.close(() => r())));
 
 beforeEach(async () => {
   server.accessTtlMs = 60_000;
+  server.refreshDelayMs = 0;
   server.calls = [];
   tokens = memoryTokenStore();
   expired = 0;
@@ -116,6 +120,18 @@ describe("AuthInterceptor", () => {
     expect([a.id, b.id]).toEqual(["u1", "u1"]);
     expect(server.calls.filter((c) => c === "POST /auth/refresh")).toHaveLength(1);
     expect(expired).toBe(0);
+  });
+
+  it("a refresh still in flight when the user signs out and in again leaves the new session alone", async () => {
+    server.refreshDelayMs = 300;
+    const oldRefresh = client.auth.refresh(); // a poll of the old session, answered late
+    await new Promise((r) => setTimeout(r, 50));
+    await client.logout();
+    const next = await client.login({ email: "a@example.com", password: "correct horse" });
+    await expect(oldRefresh).rejects.toBeInstanceOf(SessionExpiredError);
+    expect(tokens.get()?.refreshToken).toBe(next.tokens.refreshToken);
+    expect(expired).toBe(0);
+    expect((await client.me()).id).toBe("u1");
   });
 
   it("a revoked refresh token ends the session and signals sign-in", async () => {

@@ -75,7 +75,8 @@ export class AuthInterceptor {
     if (res.status !== 401) return res;
     const fresh = await this.refresh(tokens.accessToken);
     const retried = await this.fetchWith(path, init, fresh.accessToken);
-    if (retried.status === 401) this.expire();
+    // Only end the session this request was sent with, not one signed in since.
+    if (retried.status === 401 && this.opts.tokens.get()?.accessToken === fresh.accessToken) this.expire();
     return retried;
   }
 
@@ -126,11 +127,16 @@ export class AuthInterceptor {
     } catch (err) {
       throw new ApiError(0, { error: (err as Error).message, code: "network" });
     }
+    // The user may have signed out, or out and in again, while this refresh was in flight (a slow
+    // server, a poll started by the old session). Its answer belongs to that old session: storing
+    // it would overwrite the new session's tokens, and a refusal must not end the new session.
+    if (this.opts.tokens.get()?.refreshToken !== current.refreshToken) throw new SessionExpiredError({ error: "Signed out during a refresh" });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw this.expire(await res.json().catch(() => undefined));
     }
     if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({ error: res.statusText })));
     const { tokens } = parseAuthResponse(await res.json());
+    if (this.opts.tokens.get()?.refreshToken !== current.refreshToken) throw new SessionExpiredError({ error: "Signed out during a refresh" });
     this.opts.tokens.set(tokens);
     this.refreshCount++;
     return tokens;
