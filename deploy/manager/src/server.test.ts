@@ -197,6 +197,7 @@ describe("Kubernetes API unreachable", () => {
 });
 
 describe("logs", () => {
+  // The create and delete reach a refused API server and retry with backoff: seconds on a busy machine.
   it("put the userId on every line of a request about an instance, and never the key or secrets", async () => {
     const { pino } = await import("pino");
     const { REDACT_PATHS } = await import("@clawbox/shared");
@@ -222,5 +223,5 @@ describe("logs", () => {
     const all = JSON.stringify(lines);
     expect(all).not.toContain(API_KEY);
     expect(all).not.toContain("sk-ant-LOGSECRET");
-  });
+  }, 30_000);
 });
