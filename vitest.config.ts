@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Integration setups (test cluster, PostgreSQL, ...) live in test/setup/*.global.ts; each
@@ -8,6 +9,25 @@ const globalSetups = readdirSync(new URL("./test/setup", import.meta.url))
   .map((f) => `test/setup/${f}`);
 
 const exclude = ["**/node_modules/**", "**/dist/**", "**/.data/**"];
+
+/**
+ * The integration files, split by what they share (scripts/test-lanes.ts runs the two at once):
+ * a file that injects a global setup's value (the test cluster, PostgreSQL) belongs to the
+ * "cluster" lane, which starts them; every other file starts its own real gateways.
+ */
+const skipped = new Set(["node_modules", "dist", ".data", ".git", "test-results"]);
+const testFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (skipped.has(e.name) ? [] : testFiles(join(dir, e.name))) : [join(dir, e.name)],
+  );
+const integrationFiles = testFiles(".").filter((f) => /\.(int|e2e)\.test\.ts$/.test(f));
+// vitest's inject("name"), not Fastify's app.inject({...}).
+const usesSharedSetup = (file: string) => /(^|[^.\w])inject\(\s*["']/m.test(readFileSync(file, "utf8"));
+const clusterFiles = integrationFiles.filter(usesSharedSetup);
+const gatewayFiles = integrationFiles.filter((f) => !usesSharedSetup(f));
+
+// Real gateways, a real API server and a real browser share 2 cores: one file at a time per lane.
+const integration = { fileParallelism: false, testTimeout: 180_000, hookTimeout: 600_000 };
 
 /**
  * Real pods on the test cluster's real node (test/cluster/real-node): needs root, builds the node's
@@ -40,19 +60,8 @@ export default defineConfig({
           exclude: [...exclude, "**/*.int.test.ts", "**/*.e2e.test.ts", "**/*.real.test.ts"],
         },
       },
-      {
-        extends: true,
-        test: {
-          name: "integration",
-          include: ["**/*.int.test.ts", "**/*.e2e.test.ts"],
-          exclude,
-          globalSetup: globalSetups,
-          // Real gateways, a real API server and a real browser share 2 cores: one file at a time.
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 600_000,
-        },
-      },
+      { extends: true, test: { name: "cluster", include: clusterFiles, exclude, globalSetup: globalSetups, ...integration } },
+      { extends: true, test: { name: "gateways", include: gatewayFiles, exclude, ...integration } },
       ...(process.env.CLAWBOX_REAL_NODE === "1" ? [realNodeProject] : []),
     ],
   },

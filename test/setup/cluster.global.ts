@@ -1,4 +1,4 @@
-// Vitest globalSetup for the "integration" project: starts one real test cluster (etcd,
+// Vitest globalSetup for the "cluster" project (and "real"): starts one real test cluster (etcd,
 // kube-apiserver, controller-manager, scheduler, kwok) for the whole run and stops it at the end.
 // Tests read `inject("kubeconfig")` (admin, system:masters); spawned tools also see KUBECONFIG.
 import type { TestProject } from "vitest/node";
