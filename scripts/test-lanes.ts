@@ -1,4 +1,4 @@
-// npm test's vitest part, as two lanes run at once (docs/testing.md "Lanes"):
+// npm test's vitest part, as two lanes run at once (README.md, "Tests"):
 //  - "cluster": the unit project, then every integration file that uses a shared dependency
 //    (the test cluster, PostgreSQL), one file at a time: they share one namespace.
 //  - "gateways": the integration files that start their own real gateways on the local runtime,
