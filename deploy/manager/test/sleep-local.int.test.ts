@@ -38,6 +38,7 @@ let model: Awaited<ReturnType<typeof modelStandin.start>>;
 let tg: telegramStandin.TelegramStandin;
 let base: string;
 let dataDir: string;
+let config: ReturnType<typeof loadConfig>;
 const log = createLogger("sleep-int", { level: "info" });
 const auth = { authorization: `Bearer ${API_KEY}` };
 
@@ -97,11 +98,20 @@ async function chat(message: string): Promise<ChatStreamEvent[]> {
   return r.events;
 }
 
+/** The Manager (runtime + server) on the test's data dir; called again to restart it. */
+async function startManager() {
+  runtime = new LocalRuntime({ config, logger: createLogger("sleep-int-runtime", { level: process.env.LOG_LEVEL ?? "warn" }) });
+  await runtime.start();
+  app = await buildServer({ config, runtime, logger: createLogger("sleep-int-manager", { level: process.env.LOG_LEVEL ?? "warn" }), metrics: new ManagerMetrics() });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+}
+
 beforeAll(async () => {
   model = await modelStandin.start({ keys: [MODEL_KEY] });
   tg = await telegramStandin.start({ token: BOT_TOKEN, username: "clawbox_sleep_bot" });
   dataDir = mkdtempSync(join(tmpdir(), "clawbox-sleep-int-"));
-  const config = loadConfig({
+  config = loadConfig({
     OPENCLAW_MANAGER_API_KEY: API_KEY,
     CLAWBOX_DATA_DIR: dataDir,
     LOCAL_PORT_BASE: String(await freePortBase(1)),
@@ -112,11 +122,7 @@ beforeAll(async () => {
     // A wake on this loaded machine can take a while; the request waits for it.
     CLAWBOX_WAKE_TIMEOUT: "180s",
   });
-  runtime = new LocalRuntime({ config, logger: createLogger("sleep-int-runtime", { level: process.env.LOG_LEVEL ?? "warn" }) });
-  await runtime.start();
-  app = await buildServer({ config, runtime, logger: createLogger("sleep-int-manager", { level: process.env.LOG_LEVEL ?? "warn" }), metrics: new ManagerMetrics() });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await startManager();
   // Never sleeps while being set up (the per-instance "0"); 5 s once the scenarios start.
   const created = await api("POST", "/api/instances", {
     userId: USER,
@@ -181,10 +187,19 @@ describe("sleeping instances on the local runtime", () => {
     expect(tg.pendingUpdates()).toBe(0);
   }, 900_000);
 
-  it("a chat message to a sleeping instance wakes it, with progress events, and is answered", async () => {
+  it("a chat message to a sleeping instance wakes it, with progress events, and is answered (after a Manager restart)", async () => {
     // After the DM's answer it has been idle: asleep again, by itself.
     await untilPhase("sleeping", 120_000);
     await until("its processes to exit", async () => (runtime.processes(USER)!.pids.length === 0 ? true : undefined), 60_000);
+    // The Manager restarts (a deploy) while it sleeps: the new one finds it asleep, starts nothing,
+    // and watches its bot again.
+    await app.close();
+    await runtime.stop();
+    await startManager();
+    expect(await phase()).toBe("sleeping");
+    expect(runtime.processes(USER)!.pids).toEqual([]);
+    await until("the new Manager to watch the bot", async () => (app.sleep.watching(USER) ? true : undefined), 30_000);
+    expect(await phase()).toBe("sleeping");
     const events = await chat("Good morning, sleepy assistant");
     const kinds = events.map((e) => e.event);
     expect(kinds[0]).toBe("status");
