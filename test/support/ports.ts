@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The tests' one source of ports. */
 
@@ -18,8 +20,14 @@ export function freePort(): Promise<number> {
 
 /**
  * A LOCAL_PORT_BASE whose first `blocks` instance blocks (200 ports each, X display
- * base/200 + i) are free right now, below the ephemeral range (32768+), starting at a random
- * block: other checkouts (CI, colleagues) may run the same tests at once.
+ * base/200 + i) are free right now and reserved for this process, below the ephemeral range
+ * (32768+), starting at a random block.
+ *
+ * "Free right now" is not enough: a platform binds its instances' ports only when they start,
+ * often a minute later, and the other test lane (or another checkout) may pick the same block
+ * meanwhile. So each block is also reserved with a lock file holding this process's pid, created
+ * exclusively; a lock whose process is gone is stale and taken over. The locks go when this
+ * process exits.
  */
 export async function freePortBase(blocks = 2, first = 21000, last = 31000): Promise<number> {
   const free = (port: number) =>
@@ -34,10 +42,71 @@ export async function freePortBase(blocks = 2, first = 21000, last = 31000): Pro
   const start = Math.floor(Math.random() * bases.length);
   for (let k = 0; k < bases.length; k++) {
     const base = bases[(start + k) % bases.length]!;
-    const ports = Array.from({ length: blocks }, (_, i) => [0, 150, 160, 161, 11].map((o) => base + i * 200 + o)).flat();
-    const displays = Array.from({ length: blocks }, (_, i) => base / 200 + i);
+    const blockStarts = Array.from({ length: blocks }, (_, i) => base + i * 200);
+    const ports = blockStarts.flatMap((b) => [0, 150, 160, 161, 11].map((o) => b + o));
+    const displays = blockStarts.map((b) => b / 200);
     if (displays.some((d) => existsSync(`/tmp/.X${d}-lock`))) continue;
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+    if (!(await Promise.all(ports.map(free))).every(Boolean)) continue;
+    if (reserve(blockStarts)) return base;
   }
   throw new Error("no free port block for the test instances");
 }
+
+const LOCK_DIR = join(tmpdir(), "clawbox-test-port-blocks");
+const held: string[] = [];
+
+/** Reserves every block or none (a partial reservation is given back). */
+function reserve(blockStarts: number[]): boolean {
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const taken: string[] = [];
+  for (const b of blockStarts) {
+    const file = join(LOCK_DIR, `${b}.lock`);
+    if (!lock(file)) {
+      for (const f of taken) unlinkSync(f);
+      return false;
+    }
+    taken.push(file);
+  }
+  if (held.length === 0) process.once("exit", () => held.forEach((f) => rmQuiet(f)));
+  held.push(...taken);
+  return true;
+}
+
+function lock(file: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      return true;
+    } catch {
+      const owner = Number(readQuiet(file));
+      if (owner === process.pid || isAlive(owner)) return false;
+      rmQuiet(file); // stale: its process is gone
+    }
+  }
+  return false;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const readQuiet = (f: string) => {
+  try {
+    return readFileSync(f, "utf8");
+  } catch {
+    return "";
+  }
+};
+const rmQuiet = (f: string) => {
+  try {
+    unlinkSync(f);
+  } catch {
+    /* already gone */
+  }
+};
