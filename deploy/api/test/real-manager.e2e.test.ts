@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { WebSocket } from "ws";
 import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
 import * as telegramStandin from "../../../test/standins/telegram-standin.ts";
-import { freePort } from "../../../test/support/ports.ts";
+import { freePort, freePortBase } from "../../../test/support/ports.ts";
 import { poll } from "../../manager/test/harness.ts";
 import { client, createTestDatabase, startStandins, startTestApi, type Api } from "./harness.ts";
 
@@ -37,6 +37,8 @@ describe("App API with the real Manager (local runtime)", () => {
     tg = await telegramStandin.start({ token: BOT_TOKEN, username: "clawbox_real_manager_bot" });
     const port = await freePort();
     managerUrl = `http://127.0.0.1:${port}`;
+    // The Manager's own log, shown when the test fails (it explains a refused wake or socket).
+    const managerLog = openSync(join(dataDir, "manager.log"), "a");
     manager = spawn(process.execPath, [join(ROOT, "deploy/manager/src/index.ts")], {
       env: {
         ...process.env,
@@ -47,16 +49,17 @@ describe("App API with the real Manager (local runtime)", () => {
         HOST: "127.0.0.1",
         PORT: String(port),
         CLAWBOX_DATA_DIR: dataDir,
-        LOCAL_PORT_BASE: String(34000 + (process.pid % 20) * 200),
+        LOCAL_PORT_BASE: String(await freePortBase(1)),
         CLAWBOX_DESKTOP: "auto",
         LOCAL_STOP_GRACE_MS: "10000",
         CLAWBOX_TELEGRAM_API_ROOT: tg.url,
-        // A wake on this shared machine may take longer than the default minute.
-        CLAWBOX_WAKE_TIMEOUT: "90s",
+        // A wake on this shared machine (two test lanes at once) may take minutes.
+        CLAWBOX_WAKE_TIMEOUT: "240s",
       },
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", managerLog, "inherit"],
       detached: true,
     });
+    closeSync(managerLog);
     for (let i = 0; ; i++) {
       if (await fetch(`${managerUrl}/health`).then((r) => r.ok, () => false)) break;
       if (manager.exitCode !== null || i > 300) throw new Error("the real Manager did not start");
@@ -92,7 +95,11 @@ describe("App API with the real Manager (local runtime)", () => {
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   });
 
-  it("signs up, creates an instance, polls it to running, passes the gateway routes through, serves it asleep by waking it, deletes it", async () => {
+  it("signs up, creates an instance, polls it to running, passes the gateway routes through, serves it asleep by waking it (the live browser view), deletes it", async () => {
+    onTestFailed(() => {
+      const lines = readFileSync(join(dataDir, "manager.log"), "utf8").split("\n").filter((l) => /"level":(40|50|60)/.test(l));
+      console.log(`the Manager's warnings and errors:\n${lines.slice(-40).join("\n")}`);
+    });
     const call = client(api.url);
     const u = await call("POST", "/auth/signup", { body: { email: "real@example.com", password: "correct horse battery" } });
     expect(u.status).toBe(201);
@@ -192,6 +199,10 @@ describe("App API with the real Manager (local runtime)", () => {
     expect((await fetch(`${managerUrl}/api/instances/${userId}/sleep`, { method: "POST", headers: auth })).status).toBe(200);
     const asleep = (await call("GET", `/instances/${id}`, { token })).body;
     expect(asleep).toMatchObject({ phase: "sleeping", ready: false, pods: [], sleep: { since: expect.any(String) } });
+    // The live browser view wakes it: the socket opens once the instance runs, with the banner.
+    const asleepTicket = await call("POST", `/instances/${id}/vnc/ticket`, { token });
+    expect(asleepTicket.status).toBe(200);
+    expect(await open(asleepTicket.body.path)).toEqual({ status: 101, first: "RFB 003.008\n" });
     const woken = await call("POST", `/instances/${id}/rpc`, { token, body: { method: "status" } });
     expect(woken.status, JSON.stringify(woken.body)).toBe(200);
     expect(woken.body.runtimeVersion).toBe("2026.9.6");

@@ -64,6 +64,8 @@ export interface ManagerConfig {
     placement: Placement;
     /** CLAWBOX_RECONCILE_INTERVAL_MS: time between the reconciler's passes over leftovers (0 = off). */
     reconcileIntervalMs: number;
+    /** CLAWBOX_RECONCILE_GRACE_MS: how old a user's objects must be before the reconciler may remove them. */
+    reconcileGraceMs: number;
   };
   local: {
     dataDir: string;
@@ -293,6 +295,8 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       kubeconfigPath: str(env, "KUBECONFIG", ""),
       placement: { nodeSelector: nodeSelector(env), tolerations: tolerations(env) },
       reconcileIntervalMs: millis(env, "CLAWBOX_RECONCILE_INTERVAL_MS", 60_000),
+      // A create takes seconds; two minutes leaves room for one still applying on another Manager.
+      reconcileGraceMs: millis(env, "CLAWBOX_RECONCILE_GRACE_MS", 120_000),
     },
     local: {
       dataDir: str(env, "CLAWBOX_DATA_DIR", join(REPO_ROOT, ".data")),

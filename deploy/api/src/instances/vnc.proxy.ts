@@ -24,8 +24,8 @@ function answer(socket: Duplex, status: number, body: ErrorBody): void {
   socket.end(rawHttpResponse(status, body));
 }
 const refuse = (socket: Duplex) => answer(socket, REFUSED.status, REFUSED.body);
-const unavailable = (socket: Duplex, status: number, error: string) =>
-  answer(socket, status, { error, code: status === 502 ? "bad_gateway" : "unavailable" });
+const CODES: Record<number, string> = { 502: "bad_gateway", 503: "unavailable", 504: "gateway_timeout" };
+const unavailable = (socket: Duplex, status: number, error: string) => answer(socket, status, { error, code: CODES[status] ?? "unavailable" });
 
 /**
  * `GET /instances/:id/vnc?ticket=<ticket>` (WebSocket). The ticket (from POST
@@ -85,7 +85,10 @@ export function attachVncProxy(
     upstream.binaryType = "nodebuffer";
     upstream.once("unexpected-response", (_r, res) => {
       // The Manager no longer knows the instance: the same "not found" as everywhere.
+      // 503 (not available) and 504 (a sleeping instance still waking up: try again) keep their
+      // meaning for the app; anything else is the Manager failing, a 502.
       if (res.statusCode === 404) refuse(socket);
+      else if (res.statusCode === 504) unavailable(socket, 504, "The assistant is still waking up; try again in a moment");
       else unavailable(socket, res.statusCode === 503 ? 503 : 502, `The instance's live view is not available (Manager answered ${res.statusCode})`);
       upstream.terminate();
     });

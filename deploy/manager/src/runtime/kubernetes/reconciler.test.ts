@@ -6,7 +6,7 @@ import type { KubeClient } from "../../k8s/client.ts";
 import { KubernetesRuntime } from "./runtime.ts";
 
 /** A fake API server: lists answer `users` on ConfigMaps; applies and deletes wait on `gate` when set. */
-function fakeClient(users: string[]) {
+function fakeClient(users: string[], createdAt = "2026-01-01T00:00:00Z") {
   const calls: string[] = [];
   let gate: Promise<void> | undefined;
   const client = {
@@ -14,7 +14,7 @@ function fakeClient(users: string[]) {
     close: () => undefined,
     async request(verb: string, method: string, path: string) {
       if (verb === "list") {
-        const items = path.includes("/configmaps?") ? users.map((u) => ({ metadata: { name: `${u}-openclaw`, labels: { "openclaw.ai/user": u } } })) : [];
+        const items = path.includes("/configmaps?") ? users.map((u) => ({ metadata: { name: `${u}-openclaw`, labels: { "openclaw.ai/user": u }, creationTimestamp: createdAt } })) : [];
         return { status: 200, body: { metadata: {}, items } };
       }
       calls.push(`${method} ${path.split("?")[0]}`);
@@ -55,6 +55,13 @@ describe("reconciler", () => {
     expect(f.calls).toContain("DELETE /api/v1/namespaces/openclaw/secrets/orphan-openclaw");
     expect(f.calls).toContain("DELETE /api/v1/namespaces/openclaw/secrets/orphan-openclaw-model");
     expect(f.calls.some((c) => c.includes("persistentvolumeclaims"))).toBe(false);
+  });
+
+  it("leaves alone a user whose objects are younger than the grace time (a create on another Manager pod)", async () => {
+    const f = fakeClient(["young"], new Date().toISOString());
+    const pass = await runtime(f.client).reconciler.pass();
+    expect(pass).toEqual({ users: 1, removed: [] });
+    expect(f.calls).toEqual([]);
   });
 
   it("leaves alone a user whose create is in flight", async () => {

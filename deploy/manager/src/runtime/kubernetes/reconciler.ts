@@ -5,6 +5,9 @@
  * Deployment and without a create in flight has a broken instance, and everything of it is deleted
  * by name (its Secrets too: the Manager may not read Secrets, so it never lists them; the create
  * applies Secrets only after these objects exist). PVCs are data and always stay.
+ * A user whose newest listed object is younger than the grace time is left for a later pass: its
+ * create may be in flight on another Manager (two pods overlap in a rolling update), which this
+ * Manager's own "create in flight" set cannot know.
  */
 import type { Logger } from "@clawbox/shared";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,6 +25,8 @@ export interface ReconcilerOptions {
   namespace: string;
   /** Time between passes; 0 = off. */
   intervalMs: number;
+  /** A user's objects must all be at least this old to count as left behind. */
+  graceMs: number;
   logger: Logger;
   /** Removes a user's objects (not the PVC) unless the user has an instance or a create in flight; true if it did. */
   removeOrphan: (userId: string) => Promise<boolean>;
@@ -80,13 +85,17 @@ export class Reconciler {
     }
   }
 
-  /** One pass: users seen on listed objects, minus complete ones, are removed. */
+  /** One pass: users seen on listed objects, minus complete ones and young ones, are removed. */
   async pass(signal?: AbortSignal): Promise<PassResult> {
-    const users = new Set<string>();
-    for (const r of LISTED) for (const u of await this.usersOn(r, signal)) users.add(u);
+    const newest = new Map<string, number>();
+    for (const r of LISTED) {
+      for (const [u, created] of await this.usersOn(r, signal)) newest.set(u, Math.max(created, newest.get(u) ?? 0));
+    }
     const removed: string[] = [];
-    for (const userId of [...users].sort()) {
+    const settledBefore = Date.now() - this.opts.graceMs;
+    for (const userId of [...newest.keys()].sort()) {
       if (signal?.aborted) break;
+      if (newest.get(userId)! > settledBefore) continue;
       try {
         if (await this.opts.removeOrphan(userId)) removed.push(userId);
       } catch (e) {
@@ -94,23 +103,24 @@ export class Reconciler {
       }
     }
     if (removed.length > 0) this.opts.logger.info({ removed }, "removed objects of incomplete instances (PVCs kept)");
-    return { users: users.size, removed };
+    return { users: newest.size, removed };
   }
 
-  private async usersOn(r: ResourceType, signal?: AbortSignal): Promise<Set<string>> {
-    const users = new Set<string>();
+  /** Users on one kind of listed object, each with its newest object's creation time (ms). */
+  private async usersOn(r: ResourceType, signal?: AbortSignal): Promise<Map<string, number>> {
+    const users = new Map<string, number>();
     let cont = "";
     do {
       const q = new URLSearchParams({ labelSelector: MANAGED_SELECTOR, limit: "500", ...(cont ? { continue: cont } : {}) });
-      const page = await this.opts.client.request<{ metadata?: { continue?: string }; items: { metadata?: { labels?: Record<string, string> } }[] }>(
-        "list",
-        "GET",
-        `${collectionPath(r, this.opts.namespace)}?${q}`,
-        { accept: METADATA_ONLY, signal },
-      );
+      const page = await this.opts.client.request<{
+        metadata?: { continue?: string };
+        items: { metadata?: { labels?: Record<string, string>; creationTimestamp?: string } }[];
+      }>("list", "GET", `${collectionPath(r, this.opts.namespace)}?${q}`, { accept: METADATA_ONLY, signal });
       for (const item of page.body.items ?? []) {
         const u = item.metadata?.labels?.[USER_LABEL];
-        if (u) users.add(u);
+        // The API server always sets creationTimestamp; without one, nothing says it is young.
+        const created = Date.parse(item.metadata?.creationTimestamp ?? "") || 0;
+        if (u) users.set(u, Math.max(created, users.get(u) ?? 0));
       }
       cont = page.body.metadata?.continue ?? "";
     } while (cont);

@@ -101,6 +101,7 @@ export class KubernetesRuntime implements InstanceRuntime {
       client: this.client,
       namespace: opts.config.kubernetes.namespace,
       intervalMs: opts.config.kubernetes.reconcileIntervalMs,
+      graceMs: opts.config.kubernetes.reconcileGraceMs,
       logger: this.logger,
       removeOrphan: (userId) => this.removeOrphan(userId),
     });
