@@ -32,8 +32,8 @@ const integration = { fileParallelism: false, testTimeout: 180_000, hookTimeout:
 /**
  * Real pods on the test cluster's real node (test/cluster/real-node): needs root, builds the node's
  * binaries and the gateway image on first use (cached by content hash in ~/.cache/clawbox). Only
- * with CLAWBOX_REAL_NODE=1 (`npm run test:real`, the last step of `npm test`, run on its own so it never
- * shares the 2 cores with the integration project; test/cluster/README.md).
+ * with CLAWBOX_REAL_NODE=1 (`npm run test:real`; in `npm test`, the cluster lane's last step, after the
+ * kwok cluster of the "cluster" project is gone, beside the gateways lane; test/cluster/README.md).
  */
 const realNodeProject = {
   extends: true,
