@@ -23,10 +23,12 @@ export async function takeScreenshot(gateway: GatewayClient, stateDir: string): 
       }
     }
   }
+  // A busy node (a neighbour starting its gateway) can hold Chromium for tens of seconds: a slow
+  // picture is better than an error the user can only answer by asking again.
   const shot = await gateway.request<{ ok?: boolean; path?: string }>(
     "browser.request",
-    { method: "POST", path: "/screenshot", body: { type: "png" }, timeoutMs: 20_000 },
-    { timeoutMs: 30_000 },
+    { method: "POST", path: "/screenshot", body: { type: "png" }, timeoutMs: 45_000 },
+    { timeoutMs: 55_000 },
   );
   if (!shot?.path) throw new GatewayError("gateway", { code: "NO_SCREENSHOT", message: "the gateway returned no screenshot path" });
   const root = await realpath(stateDir);
