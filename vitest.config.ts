@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { clusterFiles, gatewayFiles } from "./test/lanes.ts";
 
 // Integration setups (test cluster, PostgreSQL, ...) live in test/setup/*.global.ts; each
 // starts one shared real dependency for the whole run and stops it at the end.
@@ -10,29 +10,13 @@ const globalSetups = readdirSync(new URL("./test/setup", import.meta.url))
 
 const exclude = ["**/node_modules/**", "**/dist/**", "**/.data/**"];
 
-/**
- * The integration files, split by what they share (scripts/test-lanes.ts runs the two at once):
- * a file that injects a global setup's value (the test cluster, PostgreSQL) belongs to the
- * "cluster" lane, which starts them; every other file starts its own real gateways.
- */
-const skipped = new Set(["node_modules", "dist", ".data", ".git", "test-results"]);
-const testFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? (skipped.has(e.name) ? [] : testFiles(join(dir, e.name))) : [join(dir, e.name)],
-  );
-const integrationFiles = testFiles(".").filter((f) => /\.(int|e2e)\.test\.ts$/.test(f));
-// vitest's inject("name"), not Fastify's app.inject({...}).
-const usesSharedSetup = (file: string) => /(^|[^.\w])inject\(\s*["']/m.test(readFileSync(file, "utf8"));
-const clusterFiles = integrationFiles.filter(usesSharedSetup);
-const gatewayFiles = integrationFiles.filter((f) => !usesSharedSetup(f));
-
 // Real gateways, a real API server and a real browser share 2 cores: one file at a time per lane.
 const integration = { fileParallelism: false, testTimeout: 180_000, hookTimeout: 600_000 };
 
 /**
  * Real pods on the test cluster's real node (test/cluster/real-node): needs root, builds the node's
  * binaries and the gateway image on first use (cached by content hash in ~/.cache/clawbox). Only
- * with CLAWBOX_REAL_NODE=1 (`npm run test:real`; in `npm test`, the cluster lane's last step, after the
+ * with CLAWBOX_REAL_NODE=1 (`npm run test:real`; in `npm test`, the cluster lane's step after the "cluster" project, after the
  * kwok cluster of the "cluster" project is gone, beside the gateways lane; test/cluster/README.md).
  */
 const realNodeProject = {

@@ -1,65 +1,75 @@
-// npm test's vitest part, as two lanes run at once (README.md, "Tests"):
-//  - "cluster": the unit project, then every integration file that uses a shared dependency
-//    (the test cluster, PostgreSQL), one file at a time: they share one namespace. Then the
-//    real-node project (real pods, its own cluster with a real node).
-//  - "gateways": the integration files that start their own real gateways on the local runtime,
-//    one file at a time.
-// Each step is its own vitest run, so each keeps its one-file-at-a-time rule while the other
-// lane uses the second core: a gateway start keeps one core busy for most of its time, and the
-// gateways lane is the longer one. Every output line is prefixed with its lane; every step runs
-// even when an earlier one failed, and the exit code is non-zero if any step failed.
-//   node scripts/test-lanes.ts                      unit, cluster, real | gateways
-//   node scripts/test-lanes.ts --integration-only   cluster | gateways
+// npm test's vitest part, as two lanes run at once (README.md, "Tests"; test/lanes.ts says which
+// file goes where):
+//  - lane "cluster": the unit project, then the "cluster" project (the integration files that use
+//    the test cluster or PostgreSQL, one at a time: they share one namespace), then the real-node
+//    project (its own cluster with a real node);
+//  - lane "gateways": the gateway files (each starts its own real gateways), one vitest run per
+//    file, taken from one queue. When the cluster lane is done with its own projects it takes
+//    gateway files from the same queue, so both cores stay busy to the end.
+// A gateway start keeps one core busy for most of its time, so two gateway files at once use both
+// cores; two cluster files at once would share one namespace, so they never run together.
+// Every output line is prefixed with its lane. Every step runs even after a failure; the exit code
+// is non-zero if any step failed, and the last lines list every step with its result.
+//   node scripts/test-lanes.ts                      all of the above
+//   node scripts/test-lanes.ts --integration-only   without unit and real
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { gatewayFiles } from "../test/lanes.ts";
 
 interface Step {
-  projects: string[];
+  label: string;
+  args: string[];
   env?: Record<string, string>;
-}
-interface Lane {
-  name: string;
-  steps: Step[];
 }
 
 const integrationOnly = process.argv.includes("--integration-only");
-const lanes: Lane[] = [
-  {
-    name: "cluster",
-    steps: integrationOnly
-      ? [{ projects: ["cluster"] }]
-      : [{ projects: ["unit", "cluster"] }, { projects: ["real"], env: { CLAWBOX_REAL_NODE: "1" } }],
-  },
-  { name: "gateways", steps: [{ projects: ["gateways"] }] },
-];
+const clusterSteps: Step[] = integrationOnly
+  ? [{ label: "cluster", args: ["--project", "cluster"] }]
+  : [
+      { label: "unit + cluster", args: ["--project", "unit", "--project", "cluster"] },
+      { label: "real", args: ["--project", "real"], env: { CLAWBOX_REAL_NODE: "1" } },
+    ];
+// The whole-platform files under test/ (npm start, a browser, several assistants) are the longest:
+// they go first, so the last file a lane takes is a short one.
+const longFirst = [...gatewayFiles.filter((f) => f.startsWith("test/")), ...gatewayFiles.filter((f) => !f.startsWith("test/"))];
+const queue: Step[] = longFirst.map((f) => ({ label: f, args: ["--project", "gateways", f] }));
 
 const vitest = new URL("../node_modules/vitest/vitest.mjs", import.meta.url).pathname;
-const width = Math.max(...lanes.map((l) => l.name.length));
+const LANES = ["cluster", "gateways"];
+const width = Math.max(...LANES.map((l) => l.length));
+const results: string[] = [];
 
-function runStep(lane: Lane, step: Step): Promise<number> {
-  const args = ["run", ...step.projects.flatMap((p) => ["--project", p])];
-  const child = spawn(process.execPath, [vitest, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
-  const prefix = `[${lane.name.padEnd(width)}] `;
+function run(lane: string, step: Step): Promise<void> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [vitest, "run", ...step.args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
+  const prefix = `[${lane.padEnd(width)}] `;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => process.stdout.write(prefix + line + "\n"));
   }
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => {
+      const status = code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`;
+      results.push(`${lane.padEnd(width)}  ${status.padEnd(16)} ${String(Math.round((Date.now() - started) / 1000)).padStart(5)} s  ${step.label}`);
+      resolve();
+    }),
+  );
 }
 
-async function runLane(lane: Lane): Promise<string[]> {
-  const report: string[] = [];
-  for (const step of lane.steps) {
-    const started = Date.now();
-    const code = await runStep(lane, step);
-    const seconds = Math.round((Date.now() - started) / 1000);
-    report.push(`lane ${lane.name}, ${step.projects.join(" + ")}: ${code === 0 ? "passed" : `FAILED (exit ${code})`} in ${seconds} s`);
-  }
-  return report;
+async function drainQueue(lane: string): Promise<void> {
+  for (let step = queue.shift(); step; step = queue.shift()) await run(lane, step);
 }
 
 // Ctrl-C reaches every vitest run through the process group; let them finish their teardown.
 process.on("SIGINT", () => undefined);
 
-const reports = (await Promise.all(lanes.map(runLane))).flat();
-for (const line of reports) console.log(line);
-process.exit(reports.some((l) => l.includes("FAILED")) ? 1 : 0);
+const t0 = Date.now();
+await Promise.all([
+  (async () => {
+    for (const step of clusterSteps) await run("cluster", step);
+    await drainQueue("cluster");
+  })(),
+  drainQueue("gateways"),
+]);
+console.log(`\nlanes done in ${Math.round((Date.now() - t0) / 1000)} s:`);
+for (const line of results) console.log(line);
+process.exit(results.some((l) => l.includes("FAILED")) ? 1 : 0);
