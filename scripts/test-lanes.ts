@@ -38,16 +38,20 @@ const vitest = new URL("../node_modules/vitest/vitest.mjs", import.meta.url).pat
 const LANES = ["cluster", "gateways"];
 const width = Math.max(...LANES.map((l) => l.length));
 const results: string[] = [];
+const running = new Set<ReturnType<typeof spawn>>();
+let stopping = false;
 
 function run(lane: string, step: Step): Promise<void> {
   const started = Date.now();
   const child = spawn(process.execPath, [vitest, "run", ...step.args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
+  running.add(child);
   const prefix = `[${lane.padEnd(width)}] `;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => process.stdout.write(prefix + line + "\n"));
   }
   return new Promise((resolve) =>
     child.on("close", (code, signal) => {
+      running.delete(child);
       const status = code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`;
       results.push(`${lane.padEnd(width)}  ${status.padEnd(16)} ${String(Math.round((Date.now() - started) / 1000)).padStart(5)} s  ${step.label}`);
       resolve();
@@ -56,20 +60,27 @@ function run(lane: string, step: Step): Promise<void> {
 }
 
 async function drainQueue(lane: string): Promise<void> {
-  for (let step = queue.shift(); step; step = queue.shift()) await run(lane, step);
+  for (let step = queue.shift(); step && !stopping; step = queue.shift()) await run(lane, step);
 }
 
-// Ctrl-C reaches every vitest run through the process group; let them finish their teardown.
-process.on("SIGINT", () => undefined);
+// Ctrl-C (or a SIGINT/SIGTERM to this script alone): start nothing more, pass the signal on to the
+// vitest runs (a terminal's Ctrl-C already reached them) and let them finish their teardown, which
+// stops the clusters and gateways they started.
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    stopping = true;
+    for (const child of running) child.kill("SIGINT");
+  });
+}
 
 const t0 = Date.now();
 await Promise.all([
   (async () => {
-    for (const step of clusterSteps) await run("cluster", step);
+    for (const step of clusterSteps) if (!stopping) await run("cluster", step);
     await drainQueue("cluster");
   })(),
   drainQueue("gateways"),
 ]);
 console.log(`\nlanes done in ${Math.round((Date.now() - t0) / 1000)} s:`);
 for (const line of results) console.log(line);
-process.exit(results.some((l) => l.includes("FAILED")) ? 1 : 0);
+process.exit(stopping || results.some((l) => l.includes("FAILED")) ? 1 : 0);
