@@ -148,7 +148,13 @@ describe("App API with the real Manager (local runtime)", () => {
       return r.body.configured === true ? r : undefined;
     }, 120_000, 1000);
     expect(configured.text).not.toContain(BOT_TOKEN);
-    const logout = await call("POST", `/instances/${id}/telegram/logout`, { token });
+    // OpenClaw sometimes restarts the gateway shortly after a channel change (its restart
+    // recovery: the process exits, the Manager starts it again). A call caught by that answers 503
+    // (connection closed, or "starting") and works when asked again, as the user would.
+    const logout = await poll("the bot's logout", async () => {
+      const r = await call("POST", `/instances/${id}/telegram/logout`, { token });
+      return r.status === 503 ? undefined : r;
+    }, 300_000, 2000);
     expect(logout.status, logout.text).toBe(200);
     expect(logout.body).toMatchObject({ ok: true, channel: "telegram" });
     expect(logout.text).not.toContain(BOT_TOKEN);
