@@ -62,7 +62,7 @@ async function directColdStart(name: string, port: number, seeded: boolean): Pro
   if (seeded) seed.applyTo(join(dir, "state"));
   writeFileSync(
     join(dir, "state", "openclaw.json"),
-    JSON.stringify(buildGatewayConfig({ port, logFile: join(dir, "openclaw.log"), browser: { headless: true, noSandbox: true } })),
+    JSON.stringify(buildGatewayConfig({ port, logFile: join(dir, "openclaw.log"), browser: { headless: true, noSandbox: true }, whatsapp: seeded })),
   );
   const t0 = performance.now();
   const child = spawn(process.execPath, [openclawEntry(), "gateway", "run", "--allow-unconfigured", "--bind", "loopback", "--port", String(port), "--auth", "token"], {
@@ -180,7 +180,7 @@ async function main() {
 
   const bare = await directColdStart("bare", PORT_BASE - 10, false);
   const seeded = await directColdStart("seeded", PORT_BASE - 10, true);
-  log(`gateway cold start (direct spawn -> /startupz): bare ${(bare / 1000).toFixed(1)} s, with the WhatsApp seed + our config (plugin off, as in a new instance) ${(seeded / 1000).toFixed(1)} s`);
+  log(`gateway cold start (direct spawn -> /startupz): bare ${(bare / 1000).toFixed(1)} s, with the WhatsApp plugin + our config ${(seeded / 1000).toFixed(1)} s`);
 
   const manager = spawn(process.execPath, [join(REPO, "deploy/manager/src/index.ts")], {
     env: {

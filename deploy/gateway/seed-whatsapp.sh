@@ -12,9 +12,8 @@ mkdir -p "$STATE"
 OPENCLAW_STATE_DIR="$STATE" OPENCLAW_CONFIG_PATH="$STATE/openclaw.json" HOME="$STATE/home" \
 OPENCLAW_DISABLE_BONJOUR=1 OPENCLAW_NO_AUTO_UPDATE=1 \
   node "$ENTRY" plugins install "npm:$SPEC"
-# The config comes from the ConfigMap (plugins.entries.whatsapp off until its user links
-# WhatsApp; the Manager's QR route turns it on); the npm cache and scratch dirs are not needed
-# at run time.
+# The config comes from the ConfigMap (it enables plugins.entries.whatsapp); the npm cache and
+# scratch dirs are not needed at run time.
 rm -rf "$STATE/openclaw.json" "$STATE/home" "$STATE/tmp" "$STATE/logs"
 mkdir -p "$(dirname "$OUT")"
 cp -a "$STATE" "$OUT"

@@ -6,10 +6,7 @@ describe("buildGatewayConfig", () => {
     const c = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log" });
     expect(c.gateway).toEqual({ mode: "local", bind: "loopback", port: 18789, auth: { mode: "token" } });
     expect(c.logging.file).toBe("/home/node/.openclaw/logs/gateway.log");
-  });
-  it("starts with the preinstalled WhatsApp plugin off (the QR route turns it on for the users who link WhatsApp)", () => {
-    const c = buildGatewayConfig({ port: 18789, logFile: "/x", browser: { headless: true } });
-    expect(c.plugins).toEqual({ entries: { whatsapp: { enabled: false } } });
+    expect(c.plugins.entries.whatsapp.enabled).toBe(true);
   });
   it("runs a headed Chromium with its sandbox by default, sized for the VNC view", () => {
     const c = buildGatewayConfig({ port: 1, logFile: "/x" });
@@ -17,10 +14,11 @@ describe("buildGatewayConfig", () => {
     expect(c.browser.extraArgs).toContain("--window-size=1280,800");
   });
   it("takes browser overrides and never carries a token", () => {
-    const c = buildGatewayConfig({ port: 2, logFile: "/y", browser: { headless: true, noSandbox: true, windowSize: { width: 800, height: 600 } } });
+    const c = buildGatewayConfig({ port: 2, logFile: "/y", browser: { headless: true, noSandbox: true, windowSize: { width: 800, height: 600 } }, whatsapp: false });
     expect(c.browser.headless).toBe(true);
     expect(c.browser.noSandbox).toBe(true);
     expect(c.browser.extraArgs).toContain("--window-size=800,600");
+    expect(c.plugins.entries.whatsapp.enabled).toBe(false);
     expect(JSON.stringify(c)).not.toMatch(/token"\s*:\s*"/);
   });
 });

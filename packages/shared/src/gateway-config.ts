@@ -24,6 +24,8 @@ export interface GatewayConfigOptions {
     /** Window size: no window manager runs, so without it Chromium opens at 1050x780+10+10. */
     windowSize?: { width: number; height: number };
   };
+  /** Load the preinstalled @openclaw/whatsapp plugin. Default true. */
+  whatsapp?: boolean;
   /** The assistant's model; without it the gateway has none and chat answers "no model". */
   model?: GatewayModel;
   /** Operator overrides of the built-in providers' endpoints. */
@@ -43,7 +45,7 @@ export interface GatewayConfig {
     defaultProfile: "openclaw";
     extraArgs: string[];
   };
-  plugins: { entries: { whatsapp: { enabled: false } } };
+  plugins: { entries: { whatsapp: { enabled: boolean } } };
   models?: GatewayModelConfig["models"];
   agents?: GatewayModelConfig["agents"];
   channels?: { telegram: { apiRoot: string; network?: { dangerouslyAllowPrivateNetwork: true } } };
@@ -67,12 +69,7 @@ export function buildGatewayConfig(opts: GatewayConfigOptions): GatewayConfig {
       defaultProfile: "openclaw",
       extraArgs: ["--window-position=0,0", `--window-size=${size.width},${size.height}`],
     },
-    // The WhatsApp plugin is preinstalled (its files come with the state seed) but off: its load
-    // is 12-21 % of every start (docs/cold-start.md) and most users never link WhatsApp. The
-    // Manager's QR route turns it on in the instance's own config (a hot reload, no restart),
-    // where it stays: plugins.* is not a platform-managed key. Stated, not left to the gateway's
-    // default for an installed plugin without an entry.
-    plugins: { entries: { whatsapp: { enabled: false } } },
+    plugins: { entries: { whatsapp: { enabled: opts.whatsapp ?? true } } },
   };
   if (model?.models) config.models = model.models;
   if (model) config.agents = model.agents;

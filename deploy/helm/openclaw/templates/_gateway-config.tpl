@@ -1,12 +1,11 @@
 {{/*
 The gateway's seed openclaw.json: buildGatewayConfig() of packages/shared/src/gateway-config.ts
 (with buildModelConfig() of gateway-model-config.ts) for the pod's options (port 18789, log file
-on the state volume, Chromium on the Xvfb display, the preinstalled WhatsApp plugin off until its
-user links WhatsApp), built as a dict from the values and written as gatewayConfigText() writes
-it: keys sorted at every level (Go's JSON sorts map keys), 2-space indent, a final newline,
-JavaScript's escaping (openclaw.jsJson). The ConfigMap text is then byte-identical to the
-Manager's; deploy/helm/test/chart-vs-builders.test.ts checks it for every provider, key and
-endpoint setting the schema allows.
+on the state volume, Chromium on the Xvfb display, WhatsApp plugin on), built as a dict from the
+values and written as gatewayConfigText() writes it: keys sorted at every level (Go's JSON sorts
+map keys), 2-space indent, a final newline, JavaScript's escaping (openclaw.jsJson). The ConfigMap
+text is then byte-identical to the Manager's; deploy/helm/test/chart-vs-builders.test.ts checks it
+for every provider, key and endpoint setting the schema allows.
 */}}
 {{- define "openclaw.gatewayConfig" -}}
 {{- /* Literals, not values: 18789 is a Go int and true/false Go bools, which JSON prints as
@@ -23,7 +22,7 @@ sandbox needs (POD_BROWSER in deploy/manager/src/k8s/builders/pod-layout.ts). */
     "executablePath" "/usr/bin/chromium"
     "defaultProfile" "openclaw"
     "extraArgs" (list "--window-position=0,0" "--window-size=1280,800"))
-  "plugins" (dict "entries" (dict "whatsapp" (dict "enabled" false)))
+  "plugins" (dict "entries" (dict "whatsapp" (dict "enabled" true)))
 -}}
 {{- $model := include "openclaw.modelConfig" . | fromJson -}}
 {{- range $key, $value := $model -}}

@@ -3,14 +3,12 @@
  * deploy/scripts/gke-entrypoint.sh, with their agents, Xvfb, x11vnc and websockify).
  * Two instances are shared by the whole file: they take 15-60 s to start on this machine.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { FastifyInstance } from "fastify";
 import { createLogger, deriveInstanceToken, GatewayClient, GatewayError, signVncTicket, type InstanceStatus } from "@clawbox/shared";
-import { cmdline } from "@clawbox/shared/proc";
 import { LocalRuntime } from "../runtime/local/index.ts";
 import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
 
@@ -72,23 +70,6 @@ function firstWsMessage(url: string): Promise<{ data?: Buffer; status?: number; 
   });
 }
 
-/** plugins.entries.whatsapp.enabled in the instance's own config file (on its volume). */
-function whatsappEnabled(userId: string): unknown {
-  return JSON.parse(readFileSync(runtime.layout(userId)!.configFile, "utf8")).plugins?.entries?.whatsapp?.enabled;
-}
-
-/** The gateway's config writes that changed the WhatsApp plugin entry, from its own log. */
-function whatsappConfigWrites(userId: string): number {
-  return readFileSync(runtime.layout(userId)!.openclawLog, "utf8")
-    .split("\n")
-    .filter((l) => l.includes("config.patch write") && l.includes("plugins.entries.whatsapp.enabled")).length;
-}
-
-/** The gateway's server process (its launcher `node openclaw.mjs` runs it as `openclaw-gateway`). */
-function gatewayServerPid(userId: string): number | undefined {
-  return runtime.processes(userId)!.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
-}
-
 let manager: LocalManager;
 
 beforeAll(async () => {
@@ -114,18 +95,16 @@ describe("rpc through the Manager", () => {
     expect(health.body.ok).toBe(true);
     const channels = await api("POST", `/api/instances/${A}/rpc`, { method: "channels.status", params: {} });
     expect(channels.status).toBe(200);
-    // New instances start with the preinstalled WhatsApp plugin off (the QR request turns it on).
-    expect(channels.body.channels).not.toHaveProperty("whatsapp");
+    // The preinstalled WhatsApp plugin is loaded.
+    expect(channels.body.channels).toHaveProperty("whatsapp");
     for (let i = 0; i < 5; i++) expect((await api("POST", `/api/instances/${A}/rpc`, { method: "health" })).status).toBe(200);
     expect(app.agentPool.connectCount(A)).toBe(1);
   });
 
   it("maps the guide's channel.status {channelId} to channels.status {channel}", async () => {
-    // The gateway's own answer for channels.status {channel:"whatsapp"} while the plugin is off
-    // (an unmapped name would be "unknown method"); "whatsapp/qr" below checks it once loaded.
     const r = await api("POST", `/api/instances/${A}/rpc`, { method: "channel.status", params: { channelId: "whatsapp" } });
-    expect(r.status).toBe(502);
-    expect(r.body).toMatchObject({ code: "INVALID_REQUEST", error: "unknown channel: whatsapp" });
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body.channels)).toEqual(["whatsapp"]);
   });
 
   it("passes a gateway error through with its code", async () => {
@@ -205,55 +184,11 @@ describe("pairing and whatsapp", () => {
     expect(approve.status).toBe(404);
   });
 
-  it("before any QR request the WhatsApp plugin is off: status says not configured, wait says no login (not errors)", async () => {
-    expect(whatsappEnabled(A)).toBe(false);
-    const status = await api("GET", `/api/instances/${A}/whatsapp/status`);
-    expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ channel: "whatsapp", available: false, configured: false, connected: false });
-    const wait = await api("POST", `/api/instances/${A}/whatsapp/wait`, { timeoutMs: 1000 });
-    expect(wait.status).toBe(200);
-    expect(wait.body.connected).toBe(false);
-    expect(whatsappEnabled(A)).toBe(false);
-  });
-
-  it("whatsapp/qr turns the plugin on without restarting the gateway, then answers with a clear error when WhatsApp cannot be reached", async () => {
-    const before = runtime.processes(A)!;
-    const server = gatewayServerPid(A);
-    const restarts = (await runtime.get(A))!.pods[0]!.restartCount;
-    // A connection of our own to the gateway: any restart closes it, even OpenClaw's in-process
-    // one (which keeps the pid).
-    let closed = 0;
-    const direct = new GatewayClient({
-      url: `ws://127.0.0.1:${runtime.layout(A)!.ports.gateway}`,
-      token: deriveInstanceToken(API_KEY, "gateway", A),
-      connectTimeoutMs: 30_000,
-      onStateChange: (s) => void (s === "closed" && closed++),
-    });
-    try {
-      await direct.request("health");
-      const r = await api("POST", `/api/instances/${A}/whatsapp/qr`, { force: true, timeoutMs: 5000 });
-      expect(r.status).toBe(502);
-      expect(r.body.code).toBe("WHATSAPP_LOGIN_FAILED");
-      expect(r.body.error).toMatch(/WhatsApp/);
-      // On in the instance's own config, loaded by a hot reload: same processes, connection kept.
-      expect(whatsappEnabled(A)).toBe(true);
-      expect(runtime.processes(A)!.gatewayPid).toBe(before.gatewayPid);
-      expect(gatewayServerPid(A)).toBe(server);
-      expect((await runtime.get(A))!.pods[0]!.restartCount).toBe(restarts);
-      expect(await direct.request("health")).toMatchObject({ ok: true });
-      expect(closed).toBe(0);
-    } finally {
-      direct.close();
-    }
-    // The plugin really loaded: the gateway knows the channel now.
-    const mapped = await api("POST", `/api/instances/${A}/rpc`, { method: "channel.status", params: { channelId: "whatsapp" } });
-    expect(mapped.status).toBe(200);
-    expect(Object.keys(mapped.body.channels)).toEqual(["whatsapp"]);
-    // A second request finds it on: the same clear error, and no second config write.
-    const again = await api("POST", `/api/instances/${A}/whatsapp/qr`, { force: true, timeoutMs: 5000 });
-    expect(again.status).toBe(502);
-    expect(again.body.code).toBe("WHATSAPP_LOGIN_FAILED");
-    expect(whatsappConfigWrites(A)).toBe(1);
+  it("whatsapp/qr answers with a clear error when WhatsApp cannot be reached", async () => {
+    const r = await api("POST", `/api/instances/${A}/whatsapp/qr`, { force: true, timeoutMs: 5000 });
+    expect(r.status).toBe(502);
+    expect(r.body.code).toBe("WHATSAPP_LOGIN_FAILED");
+    expect(r.body.error).toMatch(/WhatsApp/);
     // A clear 502 with the gateway's reason, not a 504: the login did not hang until the Manager gave up.
     const wait = await api("POST", `/api/instances/${A}/whatsapp/wait`, { timeoutMs: 1000 });
     expect(wait.status).toBe(200);
@@ -266,7 +201,7 @@ describe("pairing and whatsapp", () => {
     await new Promise((r) => setTimeout(r, 7000));
     expect((await runtime.get(A))!.phase).toBe("running");
     expect((await api("POST", `/api/instances/${A}/rpc`, { method: "health" })).status).toBe(200);
-  }, 300_000);
+  });
 });
 
 describe("browser view", () => {
@@ -342,7 +277,9 @@ describe("isolation and failures", () => {
     expect(setup.status).toBe(200);
     const before = (await runtime.get(B))!;
     const procs = runtime.processes(B)!;
-    const server = gatewayServerPid(B);
+    const { cmdline } = await import("@clawbox/shared/proc");
+    // The gateway's server process (its launcher `node openclaw.mjs` runs it as `openclaw-gateway`).
+    const server = procs.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
     expect(server).toBeDefined();
     process.kill(server!, "SIGKILL");
     const down = await waitFor(B, (s) => s.pods[0]!.restartCount > before.pods[0]!.restartCount, 60_000);

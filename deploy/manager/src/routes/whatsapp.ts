@@ -2,16 +2,12 @@ import { HttpError } from "@clawbox/shared";
 import type { ChannelStatus, WhatsappQr, WhatsappQrResult, WhatsappWait, WhatsappWaitResult } from "@clawbox/shared/contract/index";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
 import type { InstanceGateway } from "../gateway/instance-gateway.ts";
-import { ensureWhatsAppLoaded } from "../gateway/whatsapp-plugin.ts";
 
 /**
- * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled but off until its user links WhatsApp):
- *   qr     {force?, timeoutMs?} -> the plugin turned on if it is off (gateway/whatsapp-plugin.ts), then
- *                                  web.login.start {channel:"whatsapp", force, timeoutMs} -> {qrDataUrl, message}
+ * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled):
+ *   qr     {force?, timeoutMs?} -> web.login.start {channel:"whatsapp", force, timeoutMs} -> {qrDataUrl, message}
  *   wait   {timeoutMs?}         -> web.login.wait  {channel:"whatsapp", timeoutMs}        -> {connected, message}
- *                                  (plugin off: {connected:false}, no login in progress)
  *   status                      -> channels.status {channel:"whatsapp"}                   -> summary
- *                                  (plugin off: the gateway does not know the channel -> "not configured")
  * web.login.start reports a failure as a *successful* RPC whose payload has only `message`
  * (e.g. "WhatsApp login failed: ... ENOTFOUND web.whatsapp.com"); that becomes a 502 here, so
  * the app never shows an empty QR. It never waits longer than its own timeoutMs (min 5 s).
@@ -22,7 +18,6 @@ const RPC_MARGIN_MS = 5000;
 export async function whatsappQr(gw: InstanceGateway, userId: string, body: WhatsappQr): Promise<WhatsappQrResult> {
   const force = body.force ?? false;
   const timeoutMs = body.timeoutMs ?? 30_000;
-  await ensureWhatsAppLoaded(gw, userId);
   const r = await gw.call<{ qrDataUrl?: string; message?: string; connected?: boolean }>(
     userId,
     "web.login.start",
@@ -40,16 +35,12 @@ export async function whatsappQr(gw: InstanceGateway, userId: string, body: What
 /** Input checked by the route's schema (WhatsappWaitSchema). */
 export async function whatsappWait(gw: InstanceGateway, userId: string, body: WhatsappWait): Promise<WhatsappWaitResult> {
   const timeoutMs = body.timeoutMs ?? 120_000;
-  let r: { connected?: boolean; message?: string; qrDataUrl?: string };
-  try {
-    r = await gw.call(userId, "web.login.wait", { channel: "whatsapp", timeoutMs }, timeoutMs + RPC_MARGIN_MS);
-  } catch (e) {
-    // The plugin is still off (no QR was asked for yet): INVALID_REQUEST "web login provider is
-    // not available". That is "no login in progress", as the gateway says after a failed start.
-    const err = e as { code?: string; message?: string };
-    if (err.code !== "INVALID_REQUEST" || !/web login provider is not available/i.test(err.message ?? "")) throw e;
-    return { connected: false, message: "No active WhatsApp login in progress." };
-  }
+  const r = await gw.call<{ connected?: boolean; message?: string; qrDataUrl?: string }>(
+    userId,
+    "web.login.wait",
+    { channel: "whatsapp", timeoutMs },
+    timeoutMs + RPC_MARGIN_MS,
+  );
   const out: WhatsappWaitResult = { connected: Boolean(r?.connected), message: r?.message ?? "" };
   if (r?.qrDataUrl) out.qrDataUrl = r.qrDataUrl;
   return out;

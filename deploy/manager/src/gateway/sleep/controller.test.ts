@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, type InstanceRuntime, type InstanceStatus, type SleepFacts } from "@clawbox/shared";
 import { SleepController, WAKE_GRACE_MS } from "./controller.ts";
 
-const agent = { lastActivityAt: 0, nextWakeAtMs: null as number | null, whatsappLinked: false, whatsappOff: false, token: null as string | null, busy: 0, resumed: 0 };
+const agent = { lastActivityAt: 0, nextWakeAtMs: null as number | null, whatsappLinked: false, token: null as string | null, busy: 0, resumed: 0 };
 let server: Server;
 let agentUrl = "";
 
@@ -29,8 +29,6 @@ beforeAll(async () => {
         if (agent.nextWakeAtMs !== null) jobs.push({ payload: { kind: "agentTurn" }, nextRunAtMs: agent.nextWakeAtMs } as never);
         return send({ ok: true, payload: { jobs } });
       }
-      // The answer of a gateway whose WhatsApp plugin is off (new instances until their user links it).
-      if (method === "channels.status" && agent.whatsappOff) return send({ ok: false, error: { code: "INVALID_REQUEST", message: "unknown channel: whatsapp" } });
       if (method === "channels.status") {
         return send({ ok: true, payload: { channels: { whatsapp: { configured: agent.whatsappLinked, linked: agent.whatsappLinked, connected: agent.whatsappLinked } } } });
       }
@@ -94,17 +92,6 @@ describe("the sleep loop", () => {
     await controller(optedIn.runtime).tick(now);
     expect(optedIn.st.sleeps).toBe(1);
     agent.whatsappLinked = false;
-  });
-
-  it("sleeps an idle instance whose WhatsApp plugin is off: not linked, not a failed check", async () => {
-    const now = Date.now() + 120_000;
-    agent.lastActivityAt = now - 61_000;
-    agent.nextWakeAtMs = null;
-    agent.whatsappOff = true;
-    const { runtime, st } = fakeRuntime();
-    await controller(runtime).tick(now);
-    agent.whatsappOff = false;
-    expect(st.sleeps).toBe(1);
   });
 
   it("stays awake while the gateway still has work running (its suspend fence says busy), and while a request is open", async () => {

@@ -137,8 +137,7 @@ describe("buildInstanceObjects", () => {
     expect(cfg.logging.file.startsWith("/home/node/.openclaw/")).toBe(true);
     // The pod's confinement (non-root, no caps, RuntimeDefault seccomp) refuses Chromium's user-namespace sandbox.
     expect(cfg.browser).toMatchObject({ enabled: true, headless: false, noSandbox: true, executablePath: "/usr/bin/chromium" });
-    // WhatsApp is preinstalled in the image but off until its user links it (the QR route enables it).
-    expect(cfg.plugins.entries.whatsapp.enabled).toBe(false);
+    expect(cfg.plugins.entries.whatsapp.enabled).toBe(true);
   });
 
   it("keeps data on a ReadWriteOnce PVC and exposes only a ClusterIP Service", () => {

@@ -59,8 +59,8 @@ export class CompileCacheSeed {
     const work = join(this.dir, "work");
     for (const d of ["state", "home", "tmp"]) mkdirSync(join(work, d), { recursive: true });
     const port = await freePort();
-    // The instances' own config (WhatsApp off, as in a new instance), so the same modules load.
-    const config = buildGatewayConfig({ port, logFile: join(work, "openclaw.log"), browser: { headless: true, noSandbox: true } });
+    // The instances' own config (minus WhatsApp, which is not installed here), so the same modules load.
+    const config = buildGatewayConfig({ port, logFile: join(work, "openclaw.log"), browser: { headless: true, noSandbox: true }, whatsapp: false });
     writeFileSync(join(work, "state", "openclaw.json"), JSON.stringify(config), { mode: 0o600 });
     // An allowlist, never the Manager's env (it holds the Manager API key); the host-skip flags of
     // the entrypoint, plus no channels: nothing here talks to anyone.

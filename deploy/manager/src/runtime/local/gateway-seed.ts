@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { buildGatewayConfig, type ProviderBaseUrls } from "@clawbox/shared";
 import type { DesktopSupport } from "./desktop.ts";
 import type { InstanceLayout } from "./layout.ts";
@@ -23,8 +24,7 @@ export interface GatewaySeedInput {
 export async function writeGatewaySeed(i: GatewaySeedInput): Promise<void> {
   const { layout } = i;
   if (!existsSync(layout.configFile)) {
-    // Preinstalled WhatsApp (off in the config until its user links WhatsApp): wait for the
-    // one-time seed build if it is running now.
+    // Preinstalled WhatsApp: wait for the one-time seed build if it is running now.
     if (await withTimeout(i.seed.ensure(i.log), 180_000, false)) i.seed.applyTo(layout.stateDir);
     // A new instance: the warmed compile cache spares its first start compiling OpenClaw.
     i.seed.compileCache?.copyTo(layout.compileCacheDir);
@@ -37,6 +37,7 @@ export async function writeGatewaySeed(i: GatewaySeedInput): Promise<void> {
       noSandbox: i.chromiumNoSandbox,
       ...(i.desktop.chromium ? { executablePath: i.desktop.chromium } : {}),
     },
+    whatsapp: existsSync(join(layout.stateDir, "npm")),
     ...(i.record.model ? { model: i.record.model } : {}),
     providerBaseUrls: i.gateway?.providerBaseUrls,
     telegramApiRoot: i.gateway?.telegramApiRoot,
