@@ -13,7 +13,11 @@
 //   node scripts/test-lanes.ts                      all of the above
 //   node scripts/test-lanes.ts --integration-only   without unit and real
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { failureSummary } from "../test/failure-summary.ts";
 import { gatewayFiles } from "../test/lanes.ts";
 
 interface Step {
@@ -38,12 +42,18 @@ const vitest = new URL("../node_modules/vitest/vitest.mjs", import.meta.url).pat
 const LANES = ["cluster", "gateways"];
 const width = Math.max(...LANES.map((l) => l.length));
 const results: string[] = [];
+const failures: string[] = [];
+const reports = mkdtempSync(join(tmpdir(), "clawbox-test-reports-"));
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+let reportSeq = 0;
 const running = new Set<ReturnType<typeof spawn>>();
 let stopping = false;
 
 function run(lane: string, step: Step): Promise<void> {
   const started = Date.now();
-  const child = spawn(process.execPath, [vitest, "run", ...step.args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
+  const report = join(reports, `${++reportSeq}.json`);
+  const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
+  const child = spawn(process.execPath, [vitest, "run", ...reporters, ...step.args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...step.env } });
   running.add(child);
   const prefix = `[${lane.padEnd(width)}] `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -54,6 +64,7 @@ function run(lane: string, step: Step): Promise<void> {
       running.delete(child);
       const status = code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`;
       results.push(`${lane.padEnd(width)}  ${status.padEnd(16)} ${String(Math.round((Date.now() - started) / 1000)).padStart(5)} s  ${step.label}`);
+      if (code !== 0) failures.push(`  ${step.label}:`, ...failureSummary(report, root));
       resolve();
     }),
   );
@@ -81,6 +92,8 @@ await Promise.all([
   })(),
   drainQueue("gateways"),
 ]);
+rmSync(reports, { recursive: true, force: true });
+if (failures.length) console.log(`\nwhat failed:\n${failures.join("\n")}`);
 console.log(`\nlanes done in ${Math.round((Date.now() - t0) / 1000)} s:`);
 for (const line of results) console.log(line);
 process.exit(stopping || results.some((l) => l.includes("FAILED")) ? 1 : 0);

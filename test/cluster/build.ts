@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "@clawbox/shared/proc";
 import {
   binaryPath,
   GO_DIR,
@@ -150,16 +151,7 @@ async function withLock<T>(dir: string, log: Log, fn: () => Promise<T>): Promise
       } catch {
         /* being written */
       }
-      let alive = false;
-      if (owner > 0) {
-        try {
-          process.kill(owner, 0);
-          alive = true;
-        } catch {
-          alive = false;
-        }
-      }
-      if (owner > 0 && !alive) {
+      if (owner > 0 && !isAlive(owner)) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }

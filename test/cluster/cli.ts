@@ -5,6 +5,7 @@
 //   down   stop the cluster that `up` started, by the pids in its state file
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAlive } from "@clawbox/shared/proc";
 import { ensureBinaries, ensureNodeBinaries, ensureTools } from "./build.ts";
 import { startCluster, stopFromState, type ClusterState } from "./cluster.ts";
 import { upStateDir } from "./paths.ts";
@@ -27,16 +28,7 @@ async function main(cmd: string | undefined): Promise<number> {
       if (existsSync(stateFile())) {
         const old = JSON.parse(readFileSync(stateFile(), "utf8")) as ClusterState;
         const apiserver = old.pids["kube-apiserver"];
-        let alive = false;
-        try {
-          if (apiserver) {
-            process.kill(apiserver, 0);
-            alive = true;
-          }
-        } catch {
-          alive = false;
-        }
-        if (alive) {
+        if (apiserver && isAlive(apiserver)) {
           console.error(`a cluster is already up (kube-apiserver pid ${apiserver}); run \`npm run cluster:down\` first`);
           console.log(`export KUBECONFIG=${old.kubeconfig}`);
           return 1;

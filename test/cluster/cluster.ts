@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ensureBinaries, ensureTools, type Log } from "./build.ts";
 import { binaryPath, CLUSTER_DIR, toolPath, type GoBinary } from "./paths.ts";
 import { clientCertKubeconfig, createPki, type Pki } from "./pki.ts";
+import { isAlive } from "@clawbox/shared/proc";
 import { freePort } from "../support/ports.ts";
 
 export const SERVICE_CIDR = "10.96.0.0/16";
@@ -58,21 +59,6 @@ export interface Cluster extends ClusterState {
 
 const defaultLog: Log = (line) => process.stderr.write(`[cluster] ${line}\n`);
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie (exited, not yet reaped by its parent) counts as stopped.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Only the given pids; never by name. */
 export async function stopPids(pids: number[], graceMs = 10_000): Promise<void> {
   const live = pids.filter((p) => p > 0 && isAlive(p));
@@ -84,15 +70,15 @@ export async function stopPids(pids: number[], graceMs = 10_000): Promise<void> 
     }
   }
   const deadline = Date.now() + graceMs;
-  while (live.some(isAlive) && Date.now() < deadline) await sleep(100);
-  for (const p of live.filter(isAlive)) {
+  while (live.some((p) => isAlive(p)) && Date.now() < deadline) await sleep(100);
+  for (const p of live.filter((p) => isAlive(p))) {
     try {
       process.kill(p, "SIGKILL");
     } catch {
       /* gone */
     }
   }
-  while (live.some(isAlive)) await sleep(50);
+  while (live.some((p) => isAlive(p))) await sleep(50);
 }
 
 interface Probe {

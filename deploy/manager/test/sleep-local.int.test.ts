@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { createLogger, type ChatStreamEvent } from "@clawbox/shared";
+import { isAlive } from "@clawbox/shared/proc";
 import { sendChat } from "./chat-stream.ts";
 import * as modelStandin from "../../../test/standins/model-standin.ts";
 import * as telegramStandin from "../../../test/standins/telegram-standin.ts";
@@ -62,15 +63,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 const phase = async () => (await runtime.get(USER))?.phase;
 const untilPhase = (p: string, timeoutMs = 300_000) => until(`phase ${p}`, async () => ((await phase()) === p ? true : undefined), timeoutMs);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Its processes while it runs (waiting for it to run first). */
 async function runningPids(): Promise<number[]> {
   await untilPhase("running");
@@ -86,7 +78,7 @@ async function expectAsleep(pidsBefore: number[]) {
   expect(status).toMatchObject({ phase: "sleeping", ready: false, pods: [] });
   expect(status.sleep.since).toEqual(expect.any(String));
   // Sleeping is reported at once; the processes get their stop grace (SIGTERM first, as a pod's).
-  await until("its processes to exit", async () => (pidsBefore.filter(alive).length === 0 ? true : undefined), 60_000);
+  await until("its processes to exit", async () => (pidsBefore.filter((p) => isAlive(p)).length === 0 ? true : undefined), 60_000);
   expect(runtime.processes(USER)!.pids).toEqual([]);
   expect((await phase())).toBe("sleeping");
   return status;

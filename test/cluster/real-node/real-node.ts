@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { missingSystemPackages, REAL_NODE_PACKAGES, ensureSystemPackages } from "../../../scripts/system-packages.ts";
 import { ensureNodeBinaries, type Log } from "../build.ts";
 import { kubectl, stopPids, type ClusterState } from "../cluster.ts";
+import { isAlive } from "@clawbox/shared/proc";
 import { freePort } from "../../support/ports.ts";
 import { cacheRoot, nodeBinaryPath, CLUSTER_DIR, type NodeBinary } from "../paths.ts";
 import { clientCertKubeconfig, issueClientCert } from "../pki.ts";
@@ -58,15 +59,6 @@ function tail(file: string, lines = 25): string {
     return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
