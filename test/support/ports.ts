@@ -1,23 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@clawbox/shared/free-port";
 import { isAlive } from "@clawbox/shared/proc";
 
-/** The tests' one source of ports. */
-
-/** A TCP port on 127.0.0.1 free right now (the kernel picks it), so parallel checkouts never collide. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** The tests' one source of ports (freePort itself is shared with the Manager's warm-up). */
+export { freePort };
 
 /**
  * A LOCAL_PORT_BASE whose first `blocks` instance blocks (200 ports each, X display

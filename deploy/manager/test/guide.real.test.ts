@@ -17,7 +17,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +29,7 @@ import type { ImageRecord } from "../../../test/images/cache.ts";
 import { kubectl } from "../../../test/cluster/cluster.ts";
 import { REAL_NODE_IP, REAL_NODE_NAME, REAL_NODE_TAINT, startRealNode, type RealNode } from "../../../test/cluster/real-node/real-node.ts";
 import { exposeApiServerToPods, type ApiForPods } from "../../../test/cluster/real-node/api-for-pods.ts";
+import { freePort } from "../../../test/support/ports.ts";
 import { poll } from "./harness.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -100,17 +100,6 @@ let apiKey = "";
 const forwards: ChildProcess[] = [];
 let pg: { root: string; data: string } | undefined;
 let cordoned: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The only edit to a documented command: local ports 3000/4000 become this run's free ports. */
 function localPorts(cmd: string): string {

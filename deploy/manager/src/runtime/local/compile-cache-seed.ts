@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { buildGatewayConfig } from "@clawbox/shared";
+import { freePort } from "@clawbox/shared/free-port";
 import { baseEnv } from "./process-env.ts";
 import { SANDBOX_INNER_ID } from "./sandbox.ts";
 
@@ -129,18 +129,6 @@ async function startupz(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** A loopback port nobody listens on now (the warm-up's own, outside every instance's block). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
