@@ -41,6 +41,10 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["**/*.test.ts"],
+          // The unit project runs beside the gateway lane (scripts/test-lanes.ts), whose gateway
+          // starts keep both cores busy: vitest's 5 s default fails a test only because it waited.
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
           exclude: [...exclude, "**/*.int.test.ts", "**/*.e2e.test.ts", "**/*.real.test.ts"],
         },
       },

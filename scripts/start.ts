@@ -1,6 +1,7 @@
 // `npm start`: the whole ClawBox platform on this machine with one command — the Manager
 // (local runtime: real OpenClaw gateways), the App API (PGlite) and the web app on one origin.
-// Ctrl-C / SIGTERM stops every process it started (each service runs in its own process group).
+// Ctrl-C / SIGTERM stops every process it started (each service runs in its own process group),
+// and so does the death of the process that started it.
 import { banner, createPlatform, platformSettings } from "./start/platform.ts";
 
 const settings = platformSettings();
@@ -19,6 +20,12 @@ async function shutdown(code: number, why: string) {
 process.on("SIGINT", () => void shutdown(0, "Ctrl-C"));
 process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
 process.on("SIGHUP", () => void shutdown(0, "SIGHUP"));
+// Whoever ran it (npm, a test runner) was killed without passing a signal on: nobody is left to
+// stop the platform, so it stops by itself rather than run on unseen.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown(1, "the process that started it is gone");
+}, 2000).unref();
 
 try {
   const running = await platform.start();

@@ -67,7 +67,9 @@ describe("App API with the real Manager (local runtime)", () => {
     }
     db = await createTestDatabase("postgres", inject("databaseUrl"));
     s = await startStandins(managerKey, managerUrl);
-    api = await startTestApi(s.env({ REVENUECAT_API_KEY: undefined, OPENROUTER_MANAGEMENT_KEY: undefined }), db.handle);
+    // Pass-through calls get this plus the App API's 65 s wake allowance: room for the Manager's
+    // longer wait above (a wake, or a gateway restart after a channel change).
+    api = await startTestApi(s.env({ REVENUECAT_API_KEY: undefined, OPENROUTER_MANAGEMENT_KEY: undefined, MANAGER_TIMEOUT_MS: "240000" }), db.handle);
   });
 
   afterAll(async () => {

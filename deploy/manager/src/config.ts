@@ -36,7 +36,7 @@ export interface ManagerConfig {
     idleStopAfterMs: number;
     /** CLAWBOX_CRON_WAKE_LEAD (2m): a sleeping instance wakes this long before its next cron job; a job due sooner keeps it awake. */
     cronWakeLeadMs: number;
-    /** CLAWBOX_WAKE_TIMEOUT (60s): how long a request for a sleeping instance waits for it to run. */
+    /** CLAWBOX_WAKE_TIMEOUT (60s): how long a request for a sleeping instance waits for it to run, and a gateway call for a restarting gateway. */
     wakeTimeoutMs: number;
   };
   kubernetes: {

@@ -24,6 +24,8 @@ beforeAll(async () => {
   const metrics = new ManagerMetrics();
   runtime = new KubernetesRuntime({ config, logger, metrics, client: new KubeClient(kc) });
   app = await buildServer({ config, runtime, logger, metrics });
+  // Compiles every route's schema now, not inside the first test.
+  await app.ready();
 });
 afterAll(async () => {
   await app.close();

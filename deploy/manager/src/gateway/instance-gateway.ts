@@ -1,11 +1,14 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { GatewayError, HttpError, notFound, unavailable, type InstanceEndpoint } from "@clawbox/shared";
 import type { ManagerContext } from "../context.ts";
 import type { AgentPool } from "./agent-pool.ts";
+import { RESTART_RETRY_DELAY_MS, retryableAfterRestart } from "./restart-wait.ts";
 
 /**
  * Calls one instance's gateway through its agent, with the one error shape:
  * unknown instance -> 404, not running yet -> 503 naming the phase, agent/gateway unreachable
  * -> 503, no answer in time -> 504, the gateway's own error -> 502 with its code and details.
+ * A call caught by a gateway restart waits for the gateway first (restart-wait.ts).
  */
 export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 /** Margin so the agent's own timeout (and its clear error) arrives before ours. */
@@ -52,15 +55,24 @@ export class InstanceGateway {
     await this.endpoint(userId);
   }
 
+  /**
+   * One gateway call. Across a gateway restart (restart-wait.ts says which failures) it waits for
+   * the gateway and sends the call again, for up to CLAWBOX_WAKE_TIMEOUT; then the last error.
+   */
   async call<T = unknown>(userId: string, method: string, params?: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<T> {
-    const ep = await this.endpoint(userId);
-    try {
-      return await this.pool.get(userId, ep).request<T>(method, params, {
-        timeoutMs: timeoutMs + TRANSPORT_MARGIN_MS,
-        frame: { timeoutMs },
-      });
-    } catch (e) {
-      throw toHttpError(e);
+    const waitUntil = Date.now() + this.ctx.config.sleep.wakeTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ep = await this.endpoint(userId);
+        return await this.pool.get(userId, ep).request<T>(method, params, {
+          timeoutMs: timeoutMs + TRANSPORT_MARGIN_MS,
+          frame: { timeoutMs },
+        });
+      } catch (e) {
+        if (!retryableAfterRestart(e, method, params) || Date.now() + RESTART_RETRY_DELAY_MS >= waitUntil) throw toHttpError(e);
+        if (attempt === 1) this.ctx.logger.info({ userId, method, reason: (e as Error).message }, "gateway restarting; the call waits for it");
+        await sleep(RESTART_RETRY_DELAY_MS);
+      }
     }
   }
 
