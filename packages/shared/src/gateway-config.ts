@@ -67,7 +67,10 @@ export function buildGatewayConfig(opts: GatewayConfigOptions): GatewayConfig {
       noSandbox: opts.browser?.noSandbox ?? false,
       executablePath: opts.browser?.executablePath ?? DEFAULT_CHROMIUM_PATH,
       defaultProfile: "openclaw",
-      extraArgs: ["--window-position=0,0", `--window-size=${size.width},${size.height}`],
+      // "about:blank" as the start page: without one Chromium opens its New Tab page a moment after
+      // launch, sometimes over the tab OpenClaw just opened. That tab is then hidden, a hidden tab
+      // never paints, and every screenshot of it times out (CDP Page.captureScreenshot).
+      extraArgs: ["--window-position=0,0", `--window-size=${size.width},${size.height}`, "about:blank"],
     },
     plugins: { entries: { whatsapp: { enabled: opts.whatsapp ?? true } } },
   };

@@ -11,7 +11,8 @@ for every provider, key and endpoint setting the schema allows.
 {{- /* Literals, not values: 18789 is a Go int and true/false Go bools, which JSON prints as
 JavaScript does (a value read from YAML would be a float64, also printed 18789, but there is none).
 noSandbox true: the pod's seccomp and dropped capabilities refuse the user namespace Chromium's own
-sandbox needs (POD_BROWSER in deploy/manager/src/k8s/builders/pod-layout.ts). */ -}}
+sandbox needs (POD_BROWSER in deploy/manager/src/k8s/builders/pod-layout.ts). "about:blank": the start
+page, as in buildGatewayConfig(), which says why. */ -}}
 {{- $config := dict
   "gateway" (dict "mode" "local" "bind" "loopback" "port" 18789 "auth" (dict "mode" "token"))
   "logging" (dict "file" "/home/node/.openclaw/logs/gateway.log")
@@ -21,7 +22,7 @@ sandbox needs (POD_BROWSER in deploy/manager/src/k8s/builders/pod-layout.ts). */
     "noSandbox" true
     "executablePath" "/usr/bin/chromium"
     "defaultProfile" "openclaw"
-    "extraArgs" (list "--window-position=0,0" "--window-size=1280,800"))
+    "extraArgs" (list "--window-position=0,0" "--window-size=1280,800" "about:blank"))
   "plugins" (dict "entries" (dict "whatsapp" (dict "enabled" true)))
 -}}
 {{- $model := include "openclaw.modelConfig" . | fromJson -}}
