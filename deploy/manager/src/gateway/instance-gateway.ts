@@ -59,8 +59,14 @@ export class InstanceGateway {
    * One gateway call. Across a gateway restart (restart-wait.ts says which failures) it waits for
    * the gateway and sends the call again, for up to CLAWBOX_WAKE_TIMEOUT; then the last error.
    */
-  async call<T = unknown>(userId: string, method: string, params?: unknown, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<T> {
-    const waitUntil = Date.now() + this.ctx.config.sleep.wakeTimeoutMs;
+  async call<T = unknown>(
+    userId: string,
+    method: string,
+    params?: unknown,
+    timeoutMs = DEFAULT_RPC_TIMEOUT_MS,
+    { restartWaitMs = this.ctx.config.sleep.wakeTimeoutMs }: { restartWaitMs?: number } = {},
+  ): Promise<T> {
+    const waitUntil = Date.now() + restartWaitMs;
     for (let attempt = 1; ; attempt++) {
       try {
         const ep = await this.endpoint(userId);

@@ -62,9 +62,11 @@ export async function telegramLogout(gw: InstanceGateway, userId: string): Promi
   // `configured` is the last status seen (null if the gateway was too busy to say).
   let configured: boolean | null = null;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
-    // The gateway may be busy reloading the channel; a slow or failed check just means "not yet".
+    // The gateway may be busy reloading the channel, or restarting to drop it; a slow or failed
+    // check just means "not yet", and no check waits past this loop's own deadline.
+    const restartWaitMs = Math.max(0, deadline - Date.now());
     const s = await channelStatusOrUnknown("telegram", () =>
-      gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "telegram" }, 15_000),
+      gw.call<Record<string, unknown>>(userId, "channels.status", { channel: "telegram" }, 15_000, { restartWaitMs }),
     ).catch(() => null);
     if (s) configured = s.configured;
     if (configured === false) break;

@@ -38,7 +38,11 @@ function brokenShared(file: string, from: string, to: string): string {
   return dir;
 }
 
-/** A tsconfig for one part that resolves @clawbox/shared to `shared`. */
+/**
+ * A tsconfig for one part that resolves @clawbox/shared to `shared`. Only the part's own `src` is
+ * checked: that is where a boundary type is used, and leaving out its tests (which pull in the test
+ * cluster's and the stand-ins' code) makes the check a fraction of a full typecheck on a busy machine.
+ */
 function tsconfigAgainst(part: string, shared: string): string {
   const dir = join(tmp, part.replace(/\//g, "-"));
   mkdirSync(dir, { recursive: true });
@@ -52,6 +56,7 @@ function tsconfigAgainst(part: string, shared: string): string {
         rootDir: ROOT,
         paths: { "@clawbox/shared": [join(shared, "src/index.ts")], "@clawbox/shared/*": [join(shared, "src/*.ts")] },
       },
+      include: [join(ROOT, part, "src")],
     }),
   );
   return file;
@@ -69,5 +74,5 @@ describe("a contract change breaks every part that uses it", () => {
       expect(own.filter((l) => l.includes("'phase'")), `${part}:\n${out.slice(0, 2000)}`).not.toEqual([]);
       expect(out).not.toMatch(/Cannot find module '@clawbox\/shared/);
     }
-  }, 240_000);
+  }, 600_000);
 });
