@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { FastifyInstance } from "fastify";
 import { createLogger, deriveInstanceToken, GatewayClient, GatewayError, signVncTicket, type InstanceStatus } from "@clawbox/shared";
+import { cmdline } from "@clawbox/shared/proc";
 import { LocalRuntime } from "../runtime/local/index.ts";
 import { type LocalManager, startLocalManager } from "../../test/local-manager.ts";
 
@@ -277,7 +278,6 @@ describe("isolation and failures", () => {
     expect(setup.status).toBe(200);
     const before = (await runtime.get(B))!;
     const procs = runtime.processes(B)!;
-    const { cmdline } = await import("@clawbox/shared/proc");
     // The gateway's server process (its launcher `node openclaw.mjs` runs it as `openclaw-gateway`).
     const server = procs.pids.find((p) => cmdline(p)[0] === "openclaw-gateway");
     expect(server).toBeDefined();
