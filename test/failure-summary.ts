@@ -16,9 +16,14 @@ interface JsonReport {
 
 const LINES_PER_FAILURE = 12;
 
+// vitest records a timeout with the stack it captured when the test began, whose message is this
+// placeholder; the report keeps that stack, not the "Test timed out" message.
+const TIMEOUT_PLACEHOLDER = "Error: STACK_TRACE_ERROR";
+
 function firstLines(text: string): string[] {
   // Stack frames inside node_modules say nothing about the test; the message and our frames do.
   return text
+    .replaceAll(TIMEOUT_PLACEHOLDER, "Timed out: the test ran past its timeout (vitest's testTimeout or the one it() sets)")
     .split("\n")
     .filter((l) => l.trim() && !l.includes("node_modules") && !l.includes("(<anonymous>)"))
     .slice(0, LINES_PER_FAILURE)

@@ -45,6 +45,9 @@ beforeAll(async () => {
     CLAWBOX_DEFAULT_MODEL_BASE_URL: model.baseUrl,
     CLAWBOX_DEFAULT_MODEL_API_KEY: MODEL_KEY,
     OPENROUTER_MANAGEMENT_KEY: "",
+    // As in app.e2e: on a busy machine a gateway (re)start takes minutes; a user waits that long.
+    CLAWBOX_WAKE_TIMEOUT: "240s",
+    MANAGER_TIMEOUT_MS: "200000",
   });
   browser = await launchChromium();
   page = await (await newPhoneContext(browser, "en-US")).newPage();
@@ -93,5 +96,6 @@ describe("Telegram in the app, with the Bot API and model stand-ins", () => {
     expect(model.chats().some((c) => c.authorization === `Bearer ${MODEL_KEY}`)).toBe(true);
     const answers = tg.sentMessages(ALICE.fromId).slice(before).filter((m) => !m.deleted && m.text.startsWith(STANDIN_REPLY_PREFIX));
     expect(answers).toHaveLength(1);
-  });
+    // The sum of the waits above: a create (up to 380 s on a busy machine), the bot's restart, the reply.
+  }, 900_000);
 });
