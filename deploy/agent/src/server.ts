@@ -10,6 +10,7 @@ import type { AgentConfig } from "./config.ts";
 import { readJson, sendJson } from "./http-util.ts";
 import { PROBE_PATHS, relayProbe } from "./probes.ts";
 import { relayCall, serveRpcSocket } from "./rpc-socket.ts";
+import { ensureBrowser } from "./browser.ts";
 import { takeScreenshot } from "./screenshot.ts";
 
 const UNAUTHORIZED = { error: "Missing or invalid Authorization header" };
@@ -54,6 +55,12 @@ export function createAgentServer(config: AgentConfig): { server: Server; gatewa
         const png = await takeScreenshot(gateway, config.stateDir);
         res.writeHead(200, { "content-type": "image/png", "content-length": png.length, "cache-control": "no-store" });
         return res.end(png);
+      }
+      if (req.method === "POST" && path === "/browser/start") {
+        // Opening the live view is the user's activity too: they are watching the browser.
+        activity.touch();
+        await ensureBrowser(gateway);
+        return sendJson(res, 200, { running: true });
       }
       if (req.method === "GET" && path === "/activity") return sendJson(res, 200, { lastActivityAt: activity.lastActivityAt });
       if (req.method === "GET" && path === "/wake-sources") return sendJson(res, 200, await wakeSources(config.stateDir));

@@ -84,19 +84,34 @@ export class InstanceGateway {
 
   /** PNG bytes of the instance's live browser tab (the agent reads the gateway's file). */
   async screenshot(userId: string, timeoutMs = 120_000): Promise<Buffer> {
+    const res = await this.agentHttp(userId, "GET", "/screenshot", "screenshot", timeoutMs);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * Starts the instance's Chromium if it is not running. Called when someone opens the live view:
+   * OpenClaw starts its browser only when a tool first needs it, and until then the view is black.
+   */
+  async startBrowser(userId: string, timeoutMs = 120_000): Promise<void> {
+    await this.agentHttp(userId, "POST", "/browser/start", "browser start", timeoutMs);
+  }
+
+  /** One HTTP call to the instance's agent; any answer but 2xx becomes the one error shape. */
+  private async agentHttp(userId: string, method: "GET" | "POST", path: string, what: string, timeoutMs: number): Promise<Response> {
     const ep = await this.endpoint(userId);
     let res: Response;
     try {
-      res = await fetch(`${ep.agentUrl}/screenshot`, {
+      res = await fetch(`${ep.agentUrl}${path}`, {
+        method,
         headers: { authorization: `Bearer ${ep.agentToken}` },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
       const err = e as Error;
-      if (err.name === "TimeoutError") throw new HttpError(504, `screenshot of ${userId} timed out after ${timeoutMs} ms`, { code: "TIMEOUT" });
+      if (err.name === "TimeoutError") throw new HttpError(504, `${what} of ${userId} timed out after ${timeoutMs} ms`, { code: "TIMEOUT" });
       throw unavailable(`agent of ${userId} unreachable: ${(err.cause as NodeJS.ErrnoException)?.code ?? err.message}`);
     }
-    if (res.ok) return Buffer.from(await res.arrayBuffer());
+    if (res.ok) return res;
     const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string; details?: Record<string, unknown> };
     throw new HttpError(res.status >= 500 ? res.status : 502, body.error ?? `agent answered HTTP ${res.status}`, {
       code: body.code ?? "AGENT_ERROR",

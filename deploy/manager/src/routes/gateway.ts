@@ -114,7 +114,12 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
         (req as unknown as { vncUrl: string }).vncUrl = await checkVncRequest(req, ctx.config.apiKey, ctx.runtime, tickets, ctx.sleep && ((u) => ctx.sleep!.ensureAwake(u)));
       },
     },
-    (socket, req) => pipeVnc(socket, (req as unknown as { vncUrl: string }).vncUrl, req.log),
+    (socket, req) => {
+      pipeVnc(socket, (req as unknown as { vncUrl: string }).vncUrl, req.log);
+      // The viewer wants to see the browser: start it if no tool has yet (the screen is black
+      // until then). The view stays useful if this fails, so it is only logged.
+      gw.startBrowser(req.params.userId).catch((e: Error) => req.log.warn({ userId: req.params.userId, err: e.message }, "live view: browser start failed"));
+    },
   );
 }
 
