@@ -11,7 +11,9 @@ const globalSetups = readdirSync(new URL("./test/setup", import.meta.url))
 const exclude = ["**/node_modules/**", "**/dist/**", "**/.data/**"];
 
 // Real gateways, a real API server and a real browser share 2 cores: one file at a time per lane.
-const integration = { fileParallelism: false, testTimeout: 180_000, hookTimeout: 600_000 };
+// A gateway (re)start took up to 5 minutes while the other lane built images: a test's own waits
+// say what failed, and the timeout only ends a test that hangs.
+const integration = { fileParallelism: false, testTimeout: 300_000, hookTimeout: 600_000 };
 
 /**
  * Real pods on the test cluster's real node (test/cluster/real-node): needs root, builds the node's

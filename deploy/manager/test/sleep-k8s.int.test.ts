@@ -2,11 +2,14 @@
  * Sleep and wake on the test cluster (issue 14): sleeping scales the instance's Deployment to 0
  * and keeps its PVC, Secrets, Service and NetworkPolicy (the reconciler leaves it alone); a
  * model change while asleep keeps it asleep; waking brings one replica back on the same claim.
+ * After a Manager restart a sleeping instance still wakes: for its cron job (kept on the
+ * Deployment) and, once, for a Telegram bot whose token only the old Manager's memory held.
  */
 import { instanceNames, type InstanceStatus } from "@clawbox/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type {} from "../../../test/setup/cluster.global.ts";
 import type { KubeClient } from "../src/k8s/client.ts";
+import { start as startTelegramStandin } from "../../../test/standins/telegram-standin.ts";
 import { adminClient, API_KEY, NAMESPACE, poll, provisionVolume, readObject, type RunningManager, startManager } from "./harness.ts";
 
 const auth = { authorization: `Bearer ${API_KEY}` };
@@ -97,6 +100,55 @@ describe("sleep on Kubernetes", () => {
     expect(back.spec.volumes.find((v: any) => v.persistentVolumeClaim)?.persistentVolumeClaim.claimName).toBe(names.pvc);
     expect(await kept()).toEqual(before);
   }, 180_000);
+
+  it("after a Manager restart it wakes once for a bot whose token the old Manager held, then on a DM; and for its cron job", async () => {
+    const token = "7712345678:AAH-standin-bot-token-for-sleep-k8s_xyz";
+    const tg = await startTelegramStandin({ token, username: "sleep_k8s_bot" });
+    const env = { CLAWBOX_RECONCILE_INTERVAL_MS: "1000", CLAWBOX_TELEGRAM_API_ROOT: tg.url };
+    const restart = async (extra: Record<string, string> = {}) => {
+      await m.close();
+      m = await startManager(inject("kubeconfig"), { ...env, ...extra });
+    };
+    const wakes = () => m.app.sleep.wakes.filter((w) => w.userId === userId).map((w) => w.reason);
+    try {
+      await restart();
+      await untilPhase("running");
+      // Asleep as the idle path leaves it: the bot's token is in this Manager's memory only (a
+      // Secret would be one more copy of it), the Deployment says only "Telegram wakes it".
+      await m.runtime.sleep(userId, { since: new Date().toISOString(), telegram: true, telegramBotToken: token });
+      await poll("the Manager to watch the bot", async () => (tg.calls.some((c) => c.method === "getUpdates") ? true : undefined), 30_000, 100);
+
+      // A new Manager cannot watch a bot it has no token for: it wakes the instance once, so the
+      // gateway takes the bot again and the next sleep records the token.
+      await restart();
+      await untilPhase("running");
+      expect(wakes()).toEqual(["telegram-token-unknown"]);
+      await m.runtime.reconciler.nextPass();
+      expect((await status()).phase).toBe("running");
+      expect(wakes()).toEqual(["telegram-token-unknown"]);
+
+      // Asleep again with its token known: a DM wakes it, and the update is left for the gateway.
+      const polls = tg.calls.filter((c) => c.method === "getUpdates").length;
+      await m.runtime.sleep(userId, { since: new Date().toISOString(), telegram: true, telegramBotToken: token });
+      await poll("the new Manager to watch the bot", async () => (tg.calls.filter((c) => c.method === "getUpdates").length > polls ? true : undefined), 30_000, 100);
+      tg.injectDirectMessage({ fromId: 5550199, firstName: "Dinah", text: "are you awake?" });
+      await untilPhase("running");
+      expect(wakes()).toEqual(["telegram-token-unknown", "telegram"]);
+      expect(tg.pendingUpdates()).toBe(1); // seen, never confirmed: the gateway gets it once it is up
+
+      // A cron job far enough away that this Manager lets it sleep (its lead time is 2 minutes)...
+      const cronAt = new Date(Date.now() + 10 * 60_000).toISOString();
+      await m.runtime.sleep(userId, { since: new Date().toISOString(), nextCronAt: cronAt });
+      expect((await deployment()).spec.replicas).toBe(0);
+      // ...is read back from the Deployment by the next Manager, whose 15-minute lead makes it due.
+      await restart({ CLAWBOX_CRON_WAKE_LEAD: "15m" });
+      await untilPhase("running");
+      expect(wakes()).toEqual(["cron"]);
+      expect((await deployment()).spec.replicas).toBe(1);
+    } finally {
+      await tg.stop();
+    }
+  }, 300_000);
 
   it("the sleep policy is kept on the Deployment and shown in the status; a bad one is a 400 naming the field", async () => {
     const set = await call("PUT", `/api/instances/${userId}/sleep-policy`, { idleStopAfter: "45m", sleepWithWhatsApp: true });

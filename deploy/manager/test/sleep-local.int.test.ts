@@ -3,7 +3,7 @@
  * with the Telegram and model stand-ins. One instance for every scenario (each wake is a real
  * gateway start): it goes to sleep when idle and its processes are gone; a Telegram DM wakes it
  * and is answered exactly once; a chat message to it while asleep is answered (with progress
- * events), not refused; a cron job due in two minutes runs with the instance asleep before it.
+ * events), not refused; a cron job due in two and a half minutes runs with the instance asleep before it.
  * The instance's own idle time (sleep policy, 5 s) is the override under test; the Manager's
  * default stays 30m, and the cron lead time is shortened by config so that it sleeps first.
  */
@@ -28,10 +28,12 @@ const USER = "sleep-alpha";
 const MODEL_KEY = "sk-standin-sleep-instance-key";
 const BOT_TOKEN = "987654322:AAStandinBotTokenForClawBoxSleepTest_x01";
 const ALICE = { fromId: 5550456, firstName: "Alice", lastName: "Sleeper", username: "alice_sleeps" };
-// Long enough for a wake on this loaded 2-core machine (25-90 s seen), short enough that the
-// instance sleeps between adding the job (due in 2 minutes) and the wake for it. A job the
-// gateway finds overdue at its start is deferred by OpenClaw, so the lead must cover the wake.
-const CRON_LEAD = "90s";
+// Long enough for a wake on this loaded 2-core machine (25-120 s seen, the longest while the
+// other lane built images), short enough that the instance sleeps between adding the job and the
+// wake for it (JOB_DUE_IN_MS: 30 s for an idle time of 5 s and the stop). A job the gateway finds
+// overdue at its start is deferred by OpenClaw, so the lead must cover the wake.
+const CRON_LEAD = "120s";
+const JOB_DUE_IN_MS = 150_000;
 
 let app: FastifyInstance;
 let runtime: LocalRuntime;
@@ -203,9 +205,9 @@ describe("sleeping instances on the local runtime", () => {
     expect(app.sleep.wakes.at(-1)?.reason).toBe("request");
   }, 600_000);
 
-  it("a cron job due in two minutes runs with the instance asleep before it", async () => {
+  it("a cron job due in two and a half minutes runs with the instance asleep before it", async () => {
     // The job is added through the Manager (a request: it wakes the instance if it slept since).
-    const dueAt = Date.now() + 120_000;
+    const dueAt = Date.now() + JOB_DUE_IN_MS;
     const marker = `CRON-MARK-${dueAt}`;
     const add = await api("POST", `/api/instances/${USER}/rpc`, {
       method: "cron.add",

@@ -48,6 +48,9 @@ async function waitRunning(minRestarts = 0, timeoutMs = 300_000) {
   }
 }
 
+/** A model change restarts the gateway: waitRunning's allowance plus the chat after it. */
+const RESTART_TEST_TIMEOUT_MS = 420_000;
+
 const restarts = async () => (await runtime.get(USER))?.pods[0]?.restartCount ?? 0;
 
 beforeAll(async () => {
@@ -136,7 +139,7 @@ describe("model settings", () => {
     const texts = h.body.messages.map((m: { text: string }) => m.text);
     expect(texts).toContain("hello from the chat test");
     expect(texts).toContain("second message after the change");
-  });
+  }, RESTART_TEST_TIMEOUT_MS);
 
   it("says plainly when the provider refuses the key", async () => {
     const before = await restarts();
@@ -146,7 +149,7 @@ describe("model settings", () => {
     const last = events.at(-1)!;
     expect(last.event).toBe("error");
     expect((last.data as { code: string }).code).toBe("model_auth_failed");
-  });
+  }, RESTART_TEST_TIMEOUT_MS);
 
   it("says plainly when the assistant has no model", async () => {
     const before = await restarts();
@@ -155,7 +158,7 @@ describe("model settings", () => {
     const last = (await chat("anyone there?")).at(-1)!;
     expect(last.event).toBe("error");
     expect((last.data as { code: string }).code).toBe("model_not_configured");
-  });
+  }, RESTART_TEST_TIMEOUT_MS);
 
   it("never lets a key into a response or a log line", async () => {
     const status = await api("GET", `/api/instances/${USER}`);
