@@ -125,6 +125,8 @@ describe("sleep on Kubernetes", () => {
       expect(wakes()).toEqual(["telegram-token-unknown"]);
       await m.runtime.reconciler.nextPass();
       expect((await status()).phase).toBe("running");
+      // The sleep pass has seen it running (its wake is over) before it is put to sleep again.
+      await poll("a sleep pass", async () => ((await m.app.sleep.tick()).length > 0 ? true : undefined), 30_000, 200);
       expect(wakes()).toEqual(["telegram-token-unknown"]);
 
       // Asleep again with its token known: a DM wakes it, and the update is left for the gateway.
@@ -135,6 +137,7 @@ describe("sleep on Kubernetes", () => {
       await untilPhase("running");
       expect(wakes()).toEqual(["telegram-token-unknown", "telegram"]);
       expect(tg.pendingUpdates()).toBe(1); // seen, never confirmed: the gateway gets it once it is up
+      await poll("a sleep pass", async () => ((await m.app.sleep.tick()).length > 0 ? true : undefined), 30_000, 200);
 
       // A cron job far enough away that this Manager lets it sleep (its lead time is 2 minutes)...
       const cronAt = new Date(Date.now() + 10 * 60_000).toISOString();

@@ -172,6 +172,21 @@ describe("the sleep loop", () => {
     expect(c.wakes.map((w) => w.reason)).toEqual(["telegram-token-unknown"]);
   });
 
+  it("woken and put to sleep again before a pass saw it running, it still wakes for its cron job", async () => {
+    const { runtime, st } = fakeRuntime();
+    const c = controller(runtime);
+    st.phase = "sleeping";
+    st.facts = { since: new Date().toISOString() };
+    await c.wake("u1", "request");
+    st.phase = "running"; // up between two passes, then asked to sleep: no pass saw it running
+    agent.nextWakeAtMs = Date.now() + 10 * 60_000;
+    await c.sleepNow("u1");
+    expect(st.phase).toBe("sleeping");
+    await c.tick(agent.nextWakeAtMs - 60_000); // inside the 2-minute lead
+    expect(c.wakes.map((w) => w.reason)).toEqual(["request", "cron"]);
+    agent.nextWakeAtMs = null;
+  });
+
   it("a request for a sleeping instance wakes it and waits for it to run, reporting progress", async () => {
     const { runtime, st } = fakeRuntime();
     const c = controller(runtime);

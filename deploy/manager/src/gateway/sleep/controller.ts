@@ -209,6 +209,9 @@ export class SleepController {
       this.stopping.delete(userId);
     }
     this.recheckAt.delete(userId);
+    // Asleep again: a wake still marked as under way is over (a pass may never have seen it
+    // running), and a mark left behind would keep the pass from tending it (cron, Telegram).
+    this.waking.delete(userId);
     this.log.info({ userId, nextCronAt: cronAt ? new Date(cronAt).toISOString() : null, telegram: !!token }, "instance idle: asleep");
     if (token) this.watchTelegram(userId, token);
   }
