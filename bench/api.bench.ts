@@ -9,6 +9,9 @@
 //     The Manager is the real one (kubernetes runtime, in this process) on a test cluster
 //     (test/cluster, kwok nodes), answering status from its watch cache, so the figures are the
 //     App API's cost plus one cached Manager read. The API runs as its own process (dist/main.js).
+// Baselines, measured in the same run: a login against one bare argon2id verify in this process
+// (what hashing alone costs), and the instance list against the same polling load sent straight
+// to the Manager's cached read (what the App API adds to the one call it wraps).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -26,7 +29,7 @@ const LOGINS = 40;
 // NestJS needs decorator metadata, so the App API runs compiled (as in production).
 const build = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "deploy/api/tsconfig.json")], { stdio: "inherit" });
 if (build.status !== 0) throw new Error("App API build failed");
-const { PASSWORD_HASH_PARAMS: P } = await import(join(ROOT, "deploy/api/dist/auth/password.js"));
+const { PASSWORD_HASH_PARAMS: P, hashPassword, verifyPassword } = await import(join(ROOT, "deploy/api/dist/auth/password.js"));
 const hashing = `argon2id m=${P.memoryKiB}KiB t=${P.passes} p=${P.parallelism}`;
 
 const pct = (xs: number[], p: number) => {
@@ -34,6 +37,34 @@ const pct = (xs: number[], p: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ratio = (a: number, b: number) => `x${Math.round((a / b) * 100) / 100}`;
+
+/** The app's load: every caller runs `get` every POLL_MS (random phase, +-20% jitter), ROUNDS times. */
+async function pollLoad(callers: number, get: (caller: number) => Promise<number>): Promise<number[]> {
+  const ms: number[] = [];
+  await Promise.all(
+    Array.from({ length: callers }, async (_, c) => {
+      await sleep(Math.random() * POLL_MS);
+      for (let r = 0; r < ROUNDS; r++) {
+        ms.push(await get(c));
+        await sleep(POLL_MS * (0.8 + Math.random() * 0.4));
+      }
+    }),
+  );
+  return ms;
+}
+
+/** Baseline for the login: one argon2id verify with the App API's own parameters, in-process. */
+async function bareVerifyMs(password: string): Promise<number[]> {
+  const stored = await hashPassword(password);
+  const ms: number[] = [];
+  for (let i = 0; i < LOGINS; i++) {
+    const t0 = performance.now();
+    if (!(await verifyPassword(password, stored))) throw new Error("bare verify failed");
+    ms.push(performance.now() - t0);
+  }
+  return ms;
+}
 
 // Each scenario's 100 users get instances on this one cluster and Manager.
 const cluster = await startCluster({ nodes: 3, log: () => undefined });
@@ -89,8 +120,10 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
       await post("/auth/login", { email: "bench-login@example.com", password });
       loginMs.push(performance.now() - t0);
     }
+    const bare = await bareVerifyMs(password);
     console.log(`api.${db}.login_p50_ms ${pct(loginMs, 50)} (target < 150; ${hashing}, OWASP minimum; n=${LOGINS})`);
     console.log(`api.${db}.login_p99_ms ${pct(loginMs, 99)}`);
+    console.log(`api.${db}.login_vs_bare_verify p50 ${ratio(pct(loginMs, 50), pct(bare, 50))} (baseline: one argon2id verify in-process, p50 ${pct(bare, 50)} ms)`);
 
     // 2. 100 signed-in users, one instance each.
     const tokens: string[] = [];
@@ -104,24 +137,30 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
       const t0 = performance.now();
       const res = await fetch(`${url}/instances`, { headers: { authorization: `Bearer ${token}` } });
       const body = (await res.json()) as unknown[];
-      sink.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      sink.push(ms);
       if (res.status !== 200 || body.length !== 1) throw new Error(`GET /instances: ${res.status}`);
+      return ms;
     };
     await Promise.all(tokens.map(getInstances)); // warm-up, not counted
 
-    // a) The app's load: every user polls every POLL_MS (random phase, +-20% jitter).
-    const polled: number[] = (sink = []);
-    await Promise.all(
-      tokens.map(async (t) => {
-        await sleep(Math.random() * POLL_MS);
-        for (let r = 0; r < ROUNDS; r++) {
-          await getInstances(t);
-          await sleep(POLL_MS * (0.8 + Math.random() * 0.4));
-        }
-      }),
-    );
+    // a) The app's load: every user polls every POLL_MS.
+    const polled = await pollLoad(USERS, (c) => getInstances(tokens[c]!));
     console.log(`api.${db}.instances_list_p50_ms ${pct(polled, 50)} (${USERS} signed-in users polling every ${POLL_MS} ms, ${polled.length} requests, real Manager on the test cluster)`);
     console.log(`api.${db}.instances_list_p99_ms ${pct(polled, 99)} (target < 30)`);
+    // Baseline: the same load on the Manager's cached status read, which each list request makes once.
+    const listed = (await (await fetch(`${managerUrl}/api/instances`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { instances: { userId: string }[] };
+    const managerIds = listed.instances.map((i) => i.userId);
+    const direct = await pollLoad(USERS, async (c) => {
+      const t0 = performance.now();
+      const res = await fetch(`${managerUrl}/api/instances/${managerIds[c % managerIds.length]}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`Manager GET /api/instances/:userId: ${res.status}`);
+      return performance.now() - t0;
+    });
+    console.log(
+      `api.${db}.instances_list_vs_manager_read p50 ${ratio(pct(polled, 50), pct(direct, 50))}, p99 ${ratio(pct(polled, 99), pct(direct, 99))} (baseline: the same load on the Manager's cached read, p50 ${pct(direct, 50)} ms, p99 ${pct(direct, 99)} ms)`,
+    );
 
     // b) Saturation: the same users with no think time.
     const saturated: number[] = (sink = []);
@@ -132,8 +171,11 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
     return {
       login_p50_ms: pct(loginMs, 50),
       login_p99_ms: pct(loginMs, 99),
+      bare_verify_p50_ms: pct(bare, 50),
       instances_list_p50_ms: pct(polled, 50),
       instances_list_p99_ms: pct(polled, 99),
+      manager_read_p50_ms: pct(direct, 50),
+      manager_read_p99_ms: pct(direct, 99),
       instances_list_saturated_rps: rps,
       instances_list_saturated_p50_ms: pct(saturated, 50),
       instances_list_saturated_p99_ms: pct(saturated, 99),
