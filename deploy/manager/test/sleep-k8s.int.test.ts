@@ -116,7 +116,8 @@ describe("sleep on Kubernetes", () => {
       // Asleep as the idle path leaves it: the bot's token is in this Manager's memory only (a
       // Secret would be one more copy of it), the Deployment says only "Telegram wakes it".
       await m.runtime.sleep(userId, { since: new Date().toISOString(), telegram: true, telegramBotToken: token });
-      await poll("the Manager to watch the bot", async () => (tg.calls.some((c) => c.method === "getUpdates") ? true : undefined), 30_000, 100);
+      // A pass (every 1-30 s; run here at once) starts the watch.
+      await poll("the Manager to watch the bot", async () => (await m.app.sleep.tick(), tg.calls.some((c) => c.method === "getUpdates") ? true : undefined), 60_000, 200);
 
       // A new Manager cannot watch a bot it has no token for: it wakes the instance once, so the
       // gateway takes the bot again and the next sleep records the token.
@@ -132,7 +133,7 @@ describe("sleep on Kubernetes", () => {
       // Asleep again with its token known: a DM wakes it, and the update is left for the gateway.
       const polls = tg.calls.filter((c) => c.method === "getUpdates").length;
       await m.runtime.sleep(userId, { since: new Date().toISOString(), telegram: true, telegramBotToken: token });
-      await poll("the new Manager to watch the bot", async () => (tg.calls.filter((c) => c.method === "getUpdates").length > polls ? true : undefined), 30_000, 100);
+      await poll("the new Manager to watch the bot", async () => (await m.app.sleep.tick(), tg.calls.filter((c) => c.method === "getUpdates").length > polls ? true : undefined), 60_000, 200);
       tg.injectDirectMessage({ fromId: 5550199, firstName: "Dinah", text: "are you awake?" });
       await untilPhase("running");
       expect(wakes()).toEqual(["telegram-token-unknown", "telegram"]);
