@@ -25,10 +25,12 @@ describe("which failed gateway calls wait for a restart and are sent again", () 
     expect(retryableAfterRestart(GatewayError.unavailable("agent of u unreachable"), "channels.logout", {})).toBe(true);
   });
 
-  it("after a connection closed mid-call, sends again only reads and calls with an idempotency key", () => {
+  it("after a connection closed mid-call, sends again only reads, calls with an idempotency key and compare-and-set writes", () => {
     const closed = GatewayError.unavailable("connection closed (1006)", { closeCode: 1006 });
     expect(retryableAfterRestart(closed, "channels.status", {})).toBe(true);
     expect(retryableAfterRestart(closed, "chat.send", { message: "hi", idempotencyKey: "run-1" })).toBe(true);
+    // A write that applied and then restarted the gateway fails on its stale hash when resent.
+    expect(retryableAfterRestart(closed, "config.patch", { raw: "{}", baseHash: "h1" })).toBe(true);
     expect(retryableAfterRestart(closed, "config.patch", { raw: "{}" })).toBe(false);
     expect(retryableAfterRestart(closed, "channels.logout", { channel: "telegram" })).toBe(false);
   });

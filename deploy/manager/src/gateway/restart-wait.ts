@@ -12,8 +12,11 @@ import { GatewayError, HttpError } from "@clawbox/shared";
  *  - the instance is (re)starting: nothing was sent;
  *  - the gateway, or the agent in front of it, refused or could not take the request: nothing was
  *    done (a GatewayError without a close code);
- *  - the connection closed after the request went out (close code): only read-only methods, and
- *    methods carrying an idempotency key the gateway dedupes by, are sent again.
+ *  - the connection closed after the request went out (close code): only read-only methods,
+ *    methods carrying an idempotency key the gateway dedupes by, and compare-and-set writes are
+ *    sent again. A config write with a `baseHash` is one: OpenClaw restarts itself right after
+ *    some writes, often before their answer is out, and a resend of a write that did apply fails
+ *    on the changed hash ("config changed since last load") instead of writing twice.
  */
 const READ_ONLY = new Set(["status", "health", "config.get", "channels.status", "channel.status", "channels.pairing.list", "chat.history", "cron.list", "models.list"]);
 
@@ -21,7 +24,7 @@ export function retryableAfterRestart(e: unknown, method: string, params: unknow
   if (e instanceof HttpError) return e.status === 503 && e.details?.phase === "starting";
   if (!(e instanceof GatewayError) || e.kind !== "unavailable") return false;
   if (e.details?.closeCode === undefined) return true;
-  const idempotent = typeof params === "object" && params !== null && "idempotencyKey" in params;
+  const idempotent = typeof params === "object" && params !== null && ("idempotencyKey" in params || "baseHash" in params);
   return READ_ONLY.has(method) || idempotent;
 }
 
