@@ -132,13 +132,11 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
       tokens.push(...batch.map((r) => r.accessToken as string));
     }
     for (let b = 0; b < USERS; b += 10) await Promise.all(tokens.slice(b, b + 10).map((t) => post("/instances", {}, t)));
-    let sink: number[] = [];
     const getInstances = async (token: string) => {
       const t0 = performance.now();
       const res = await fetch(`${url}/instances`, { headers: { authorization: `Bearer ${token}` } });
       const body = (await res.json()) as unknown[];
       const ms = performance.now() - t0;
-      sink.push(ms);
       if (res.status !== 200 || body.length !== 1) throw new Error(`GET /instances: ${res.status}`);
       return ms;
     };
@@ -163,9 +161,9 @@ async function scenario(db: "pglite" | "postgres", databaseUrl: string | undefin
     );
 
     // b) Saturation: the same users with no think time.
-    const saturated: number[] = (sink = []);
+    const saturated: number[] = [];
     const t0 = performance.now();
-    await Promise.all(tokens.map(async (t) => { for (let r = 0; r < 10; r++) await getInstances(t); }));
+    await Promise.all(tokens.map(async (t) => { for (let r = 0; r < 10; r++) saturated.push(await getInstances(t)); }));
     const rps = Math.round(saturated.length / ((performance.now() - t0) / 1000));
     console.log(`api.${db}.instances_list_saturated_rps ${rps} (closed loop, no think time; p50 ${pct(saturated, 50)} ms, p99 ${pct(saturated, 99)} ms)`);
     return {

@@ -6,11 +6,11 @@ import { ActivityTracker } from "./activity.ts";
 import { wakeSources } from "./wake-sources.ts";
 import { EventHub } from "./event-hub.ts";
 import { isAuthorized } from "./auth.ts";
+import { ensureBrowser } from "./browser.ts";
 import type { AgentConfig } from "./config.ts";
 import { readJson, sendJson } from "./http-util.ts";
 import { PROBE_PATHS, relayProbe } from "./probes.ts";
 import { relayCall, serveRpcSocket } from "./rpc-socket.ts";
-import { ensureBrowser } from "./browser.ts";
 import { takeScreenshot } from "./screenshot.ts";
 
 const UNAUTHORIZED = { error: "Missing or invalid Authorization header" };

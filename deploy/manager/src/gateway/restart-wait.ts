@@ -24,8 +24,8 @@ export function retryableAfterRestart(e: unknown, method: string, params: unknow
   if (e instanceof HttpError) return e.status === 503 && e.details?.phase === "starting";
   if (!(e instanceof GatewayError) || e.kind !== "unavailable") return false;
   if (e.details?.closeCode === undefined) return true;
-  const idempotent = typeof params === "object" && params !== null && ("idempotencyKey" in params || "baseHash" in params);
-  return READ_ONLY.has(method) || idempotent;
+  const safeToResend = typeof params === "object" && params !== null && ("idempotencyKey" in params || "baseHash" in params);
+  return READ_ONLY.has(method) || safeToResend;
 }
 
 /** Pause between attempts: short, since a gateway start is seconds, not minutes. */
