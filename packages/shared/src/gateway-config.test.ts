@@ -6,7 +6,8 @@ describe("buildGatewayConfig", () => {
     const c = buildGatewayConfig({ port: 18789, logFile: "/home/node/.openclaw/logs/gateway.log" });
     expect(c.gateway).toEqual({ mode: "local", bind: "loopback", port: 18789, auth: { mode: "token" } });
     expect(c.logging.file).toBe("/home/node/.openclaw/logs/gateway.log");
-    expect(c.plugins.entries.whatsapp.enabled).toBe(true);
+    // Off until the user first asks for a WhatsApp QR code (the Manager turns it on then).
+    expect(c.plugins.entries.whatsapp.enabled).toBe(false);
   });
   it("runs a headed Chromium with its sandbox by default, sized for the VNC view", () => {
     const c = buildGatewayConfig({ port: 1, logFile: "/x" });
@@ -14,11 +15,11 @@ describe("buildGatewayConfig", () => {
     expect(c.browser.extraArgs).toContain("--window-size=1280,800");
   });
   it("takes browser overrides and never carries a token", () => {
-    const c = buildGatewayConfig({ port: 2, logFile: "/y", browser: { headless: true, noSandbox: true, windowSize: { width: 800, height: 600 } }, whatsapp: false });
+    const c = buildGatewayConfig({ port: 2, logFile: "/y", browser: { headless: true, noSandbox: true, windowSize: { width: 800, height: 600 } }, whatsapp: true });
     expect(c.browser.headless).toBe(true);
     expect(c.browser.noSandbox).toBe(true);
     expect(c.browser.extraArgs).toContain("--window-size=800,600");
-    expect(c.plugins.entries.whatsapp.enabled).toBe(false);
+    expect(c.plugins.entries.whatsapp.enabled).toBe(true);
     expect(JSON.stringify(c)).not.toMatch(/token"\s*:\s*"/);
   });
 });

@@ -24,7 +24,11 @@ export interface GatewayConfigOptions {
     /** Window size: no window manager runs, so without it Chromium opens at 1050x780+10+10. */
     windowSize?: { width: number; height: number };
   };
-  /** Load the preinstalled @openclaw/whatsapp plugin. Default true. */
+  /**
+   * Load the preinstalled @openclaw/whatsapp plugin. Default false: loaded, it is about 12 s of
+   * every gateway start, so the Manager turns it on when the user first asks for a QR code
+   * (deploy/manager/src/gateway/whatsapp-plugin.ts); the entry stays, so that is one config write.
+   */
   whatsapp?: boolean;
   /** The assistant's model; without it the gateway has none and chat answers "no model". */
   model?: GatewayModel;
@@ -72,7 +76,7 @@ export function buildGatewayConfig(opts: GatewayConfigOptions): GatewayConfig {
       // never paints, and every screenshot of it times out (CDP Page.captureScreenshot).
       extraArgs: ["--window-position=0,0", `--window-size=${size.width},${size.height}`, "about:blank"],
     },
-    plugins: { entries: { whatsapp: { enabled: opts.whatsapp ?? true } } },
+    plugins: { entries: { whatsapp: { enabled: opts.whatsapp ?? false } } },
   };
   if (model?.models) config.models = model.models;
   if (model) config.agents = model.agents;

@@ -83,7 +83,7 @@ export const en = {
   "whatsapp.step2": "Scan this code.",
   "whatsapp.qrAlt": "WhatsApp QR code",
   "whatsapp.getQr": "Show QR code",
-  "whatsapp.loadingQr": "Getting a QR code...",
+  "whatsapp.loadingQr": "Getting a QR code... The first time takes up to a minute, while your assistant loads WhatsApp.",
   "whatsapp.waiting": "Waiting for you to scan...",
   "whatsapp.connected": "WhatsApp is connected.",
   "whatsapp.failed": "Not connected: {message}",

@@ -85,7 +85,7 @@ export const ko: Record<MessageKey, string> = {
   "whatsapp.step2": "이 코드를 스캔하세요.",
   "whatsapp.qrAlt": "WhatsApp QR 코드",
   "whatsapp.getQr": "QR 코드 보기",
-  "whatsapp.loadingQr": "QR 코드를 가져오는 중...",
+  "whatsapp.loadingQr": "QR 코드를 가져오는 중... 처음에는 어시스턴트가 WhatsApp을 불러오느라 1분 정도 걸릴 수 있습니다.",
   "whatsapp.waiting": "스캔을 기다리는 중...",
   "whatsapp.connected": "WhatsApp이 연결되었습니다.",
   "whatsapp.failed": "연결되지 않음: {message}",

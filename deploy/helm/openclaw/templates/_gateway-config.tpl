@@ -1,7 +1,8 @@
 {{/*
 The gateway's seed openclaw.json: buildGatewayConfig() of packages/shared/src/gateway-config.ts
 (with buildModelConfig() of gateway-model-config.ts) for the pod's options (port 18789, log file
-on the state volume, Chromium on the Xvfb display, WhatsApp plugin on), built as a dict from the
+on the state volume, Chromium on the Xvfb display, WhatsApp plugin off until the user asks for a
+QR code, when the Manager turns it on), built as a dict from the
 values and written as gatewayConfigText() writes it: keys sorted at every level (Go's JSON sorts
 map keys), 2-space indent, a final newline, JavaScript's escaping (openclaw.jsJson). The ConfigMap
 text is then byte-identical to the Manager's; deploy/helm/test/chart-vs-builders.test.ts checks it
@@ -23,7 +24,7 @@ page, as in buildGatewayConfig(), which says why. */ -}}
     "executablePath" "/usr/bin/chromium"
     "defaultProfile" "openclaw"
     "extraArgs" (list "--window-position=0,0" "--window-size=1280,800" "about:blank"))
-  "plugins" (dict "entries" (dict "whatsapp" (dict "enabled" true)))
+  "plugins" (dict "entries" (dict "whatsapp" (dict "enabled" false)))
 -}}
 {{- $model := include "openclaw.modelConfig" . | fromJson -}}
 {{- range $key, $value := $model -}}

@@ -96,16 +96,18 @@ describe("rpc through the Manager", () => {
     expect(health.body.ok).toBe(true);
     const channels = await api("POST", `/api/instances/${A}/rpc`, { method: "channels.status", params: {} });
     expect(channels.status).toBe(200);
-    // The preinstalled WhatsApp plugin is loaded.
-    expect(channels.body.channels).toHaveProperty("whatsapp");
+    // The WhatsApp plugin is installed but not loaded: it loads when the user asks for a QR code.
+    expect(channels.body.channels).not.toHaveProperty("whatsapp");
     for (let i = 0; i < 5; i++) expect((await api("POST", `/api/instances/${A}/rpc`, { method: "health" })).status).toBe(200);
     expect(app.agentPool.connectCount(A)).toBe(1);
   });
 
   it("maps the guide's channel.status {channelId} to channels.status {channel}", async () => {
+    // Unmapped, the gateway would answer every channel (200); mapped, it names the one asked for,
+    // which is not loaded yet.
     const r = await api("POST", `/api/instances/${A}/rpc`, { method: "channel.status", params: { channelId: "whatsapp" } });
-    expect(r.status).toBe(200);
-    expect(Object.keys(r.body.channels)).toEqual(["whatsapp"]);
+    expect(r.status).toBe(502);
+    expect(r.body).toMatchObject({ code: "INVALID_REQUEST", error: expect.stringMatching(/unknown channel: whatsapp/) });
   });
 
   it("passes a gateway error through with its code", async () => {
@@ -185,7 +187,9 @@ describe("pairing and whatsapp", () => {
     expect(approve.status).toBe(404);
   });
 
-  it("whatsapp/qr answers with a clear error when WhatsApp cannot be reached", async () => {
+  it("whatsapp/qr loads the plugin, then answers with a clear error when WhatsApp cannot be reached", async () => {
+    const before = await api("GET", `/api/instances/${A}/whatsapp/status`);
+    expect(before.body).toMatchObject({ channel: "whatsapp", available: false, configured: false });
     const r = await api("POST", `/api/instances/${A}/whatsapp/qr`, { force: true, timeoutMs: 5000 });
     expect(r.status).toBe(502);
     expect(r.body.code).toBe("WHATSAPP_LOGIN_FAILED");
@@ -197,6 +201,9 @@ describe("pairing and whatsapp", () => {
     const status = await api("GET", `/api/instances/${A}/whatsapp/status`);
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ channel: "whatsapp", available: true, connected: false });
+    // Turned on for good: the instance's own config now loads it on every start.
+    const cfg = await api("POST", `/api/instances/${A}/rpc`, { method: "config.get" });
+    expect(cfg.body.config.plugins.entries.whatsapp.enabled).toBe(true);
     // openclaw 2026.9.6 crashes on a dangling QR timer after a fast login failure; the agent's
     // preflight keeps such logins away from it, so the gateway is still up past that timer.
     await new Promise((r) => setTimeout(r, 7000));

@@ -57,8 +57,14 @@ export async function registerGatewayRoutes(app: FastifyInstance, ctx: ManagerCo
 
   app.post<UserRoute<{ Body: WhatsappQr }>>(
     `${base}/whatsapp/qr`,
-    { schema: schema("WhatsApp QR: {force?, timeoutMs?} -> {qrDataUrl, message}", { body: { $ref: "WhatsappQr#" }, ...ok("WhatsappQrResult") }) },
-    async (req) => whatsappQr(gw, req.params.userId, req.body ?? {}),
+    {
+      schema: schema("WhatsApp QR: {force?, timeoutMs?} -> {qrDataUrl, message}; the first one loads the WhatsApp plugin (a gateway reload)", {
+        body: { $ref: "WhatsappQr#" },
+        ...ok("WhatsappQrResult"),
+      }),
+    },
+    // The plugin's load gets the allowance of a wake: both are a gateway start.
+    async (req) => whatsappQr(gw, req.params.userId, req.body ?? {}, ctx.config.sleep.wakeTimeoutMs),
   );
   app.post<UserRoute<{ Body: WhatsappWait }>>(
     `${base}/whatsapp/wait`,

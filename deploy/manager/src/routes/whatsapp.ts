@@ -2,10 +2,12 @@ import { HttpError } from "@clawbox/shared";
 import type { ChannelStatus, WhatsappQr, WhatsappQrResult, WhatsappWait, WhatsappWaitResult } from "@clawbox/shared/contract/index";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
 import type { InstanceGateway } from "../gateway/instance-gateway.ts";
+import { ensureWhatsAppPlugin } from "../gateway/whatsapp-plugin.ts";
 
 /**
- * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled):
- *   qr     {force?, timeoutMs?} -> web.login.start {channel:"whatsapp", force, timeoutMs} -> {qrDataUrl, message}
+ * WhatsApp linking (the @openclaw/whatsapp plugin, preinstalled, loaded on the first QR request:
+ * gateway/whatsapp-plugin.ts):
+ *   qr     {force?, timeoutMs?} -> [plugin on] web.login.start {channel:"whatsapp", force, timeoutMs} -> {qrDataUrl, message}
  *   wait   {timeoutMs?}         -> web.login.wait  {channel:"whatsapp", timeoutMs}        -> {connected, message}
  *   status                      -> channels.status {channel:"whatsapp"}                   -> summary
  * web.login.start reports a failure as a *successful* RPC whose payload has only `message`
@@ -15,7 +17,8 @@ import type { InstanceGateway } from "../gateway/instance-gateway.ts";
 const RPC_MARGIN_MS = 5000;
 
 /** Input checked by the route's schema (WhatsappQrSchema). */
-export async function whatsappQr(gw: InstanceGateway, userId: string, body: WhatsappQr): Promise<WhatsappQrResult> {
+export async function whatsappQr(gw: InstanceGateway, userId: string, body: WhatsappQr, pluginWaitMs: number): Promise<WhatsappQrResult> {
+  await ensureWhatsAppPlugin(gw, userId, pluginWaitMs);
   const force = body.force ?? false;
   const timeoutMs = body.timeoutMs ?? 30_000;
   const r = await gw.call<{ qrDataUrl?: string; message?: string; connected?: boolean }>(

@@ -137,7 +137,8 @@ describe("buildInstanceObjects", () => {
     expect(cfg.logging.file.startsWith("/home/node/.openclaw/")).toBe(true);
     // The pod's confinement (non-root, no caps, RuntimeDefault seccomp) refuses Chromium's user-namespace sandbox.
     expect(cfg.browser).toMatchObject({ enabled: true, headless: false, noSandbox: true, executablePath: "/usr/bin/chromium" });
-    expect(cfg.plugins.entries.whatsapp.enabled).toBe(true);
+    // Installed in the image, loaded once the user asks for a WhatsApp QR code.
+    expect(cfg.plugins.entries.whatsapp.enabled).toBe(false);
   });
 
   it("keeps data on a ReadWriteOnce PVC and exposes only a ClusterIP Service", () => {

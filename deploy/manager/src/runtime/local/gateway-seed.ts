@@ -1,5 +1,4 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { buildGatewayConfig, type ProviderBaseUrls } from "@clawbox/shared";
 import type { DesktopSupport } from "./desktop.ts";
 import type { InstanceLayout } from "./layout.ts";
@@ -37,7 +36,6 @@ export async function writeGatewaySeed(i: GatewaySeedInput): Promise<void> {
       noSandbox: i.chromiumNoSandbox,
       ...(i.desktop.chromium ? { executablePath: i.desktop.chromium } : {}),
     },
-    whatsapp: existsSync(join(layout.stateDir, "npm")),
     ...(i.record.model ? { model: i.record.model } : {}),
     providerBaseUrls: i.gateway?.providerBaseUrls,
     telegramApiRoot: i.gateway?.telegramApiRoot,
