@@ -3,13 +3,15 @@
  * restart-to-`running` for each LOCAL_COMPILE_CACHE mode, all measured in this run, rotating, as
  * ratios against "off" (no compile cache): "volume" (the default: the cache on the state dir) and
  * "warm" (also a cache warmed once per data root for new instances); and where the time goes,
- * step by step, from OpenClaw's own start-up trace.
+ * step by step, from OpenClaw's own start-up trace. In the default mode it also restarts the same
+ * instance with the WhatsApp plugin loaded, as every instance had it before it loaded on first use
+ * (deploy/manager/src/gateway/whatsapp-plugin.ts): that restart is the "before" of that change.
  *   node bench/cold-start.bench.ts          (BENCH_COLD_RUNS=2 per mode; BENCH_PORT_BASE: a free one)
  * Needs root and the sandbox's Debian packages (as `npm start`). Wall times on a shared machine
  * swing with its load; the CPU seconds of the instance's processes swing much less.
  * Prints plain lines and a final JSON line.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@clawbox/shared";
@@ -38,7 +40,7 @@ process.env.OPENCLAW_GATEWAY_STARTUP_TRACE = "1";
 
 const MODES = ["off", "volume", "warm"] as const;
 type Mode = (typeof MODES)[number];
-type Kind = "create" | "restart";
+type Kind = "create" | "restart" | "restartWhatsApp";
 interface Sample {
   wallMs: number;
   cpuMs: number;
@@ -88,23 +90,46 @@ async function untilRunning(runtime: LocalRuntime, userId: string, t0: number) {
   }
 }
 
-async function measure(rt: Awaited<ReturnType<typeof open>>, run: number): Promise<Record<Kind, Sample>> {
+async function timed(rt: Awaited<ReturnType<typeof open>>, userId: string, label: string, start: () => Promise<unknown>): Promise<Sample> {
+  const t0 = performance.now();
+  const wall0 = Date.now();
+  await start();
+  await untilRunning(rt.runtime, userId, t0);
+  const wallMs = performance.now() - t0;
+  const log = readFileSync(rt.runtime.layout(userId)!.gatewayLog, "utf8");
+  const sample = { wallMs, cpuMs: cpuMs(rt.runtime, userId), steps: gatewaySteps(log, wall0, wall0 + wallMs) };
+  console.log(`${rt.mode}: ${label} ${Math.round(wallMs)} ms, instance CPU ${r2(sample.cpuMs / 1000)} s`);
+  await sleep(5_000); // the post-ready sidecars settle before the next step
+  return sample;
+}
+
+async function restartNow(rt: Awaited<ReturnType<typeof open>>, userId: string) {
+  await rt.runtime.restart(userId);
+  while ((await rt.runtime.get(userId))?.phase === "running") await sleep(50);
+}
+
+/** The plugin on in the instance's own config, written while it sleeps, as the first QR request does. */
+async function loadWhatsApp(rt: Awaited<ReturnType<typeof open>>, userId: string) {
+  await rt.runtime.sleep(userId, { since: new Date().toISOString() });
+  const file = rt.runtime.layout(userId)!.configFile;
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  config.plugins = { ...config.plugins, entries: { ...config.plugins?.entries, whatsapp: { enabled: true } } };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  await rt.runtime.wake(userId);
+  // This first start after a config change also re-runs OpenClaw's state migrations: not measured.
+  await untilRunning(rt.runtime, userId, performance.now());
+  await sleep(5_000);
+}
+
+async function measure(rt: Awaited<ReturnType<typeof open>>, run: number): Promise<Partial<Record<Kind, Sample>>> {
   const userId = `bench-cold-${rt.mode}-${run}`;
   await rt.runtime.delete(userId, { preservePvc: false });
-  const log = () => rt.runtime.layout(userId)!.gatewayLog;
-  const out = {} as Record<Kind, Sample>;
-  for (const kind of ["create", "restart"] as const) {
-    const t0 = performance.now();
-    const wall0 = Date.now();
-    if (kind === "create") await rt.runtime.create({ userId });
-    else await rt.runtime.restart(userId);
-    if (kind === "restart") while ((await rt.runtime.get(userId))?.phase === "running") await sleep(50);
-    await untilRunning(rt.runtime, userId, t0);
-    const wallMs = performance.now() - t0;
-    const sample = { wallMs, cpuMs: cpuMs(rt.runtime, userId), steps: gatewaySteps(readFileSync(log(), "utf8"), wall0, wall0 + wallMs) };
-    out[kind] = sample;
-    console.log(`${rt.mode}: run ${run + 1}: ${kind}-to-running ${Math.round(wallMs)} ms, instance CPU ${r2(sample.cpuMs / 1000)} s`);
-    await sleep(5_000); // the post-ready sidecars settle before the next step
+  const out: Partial<Record<Kind, Sample>> = {};
+  out.create = await timed(rt, userId, `run ${run + 1}: create-to-running`, () => rt.runtime.create({ userId }));
+  out.restart = await timed(rt, userId, `run ${run + 1}: restart-to-running`, () => restartNow(rt, userId));
+  if (rt.mode === "volume") {
+    await loadWhatsApp(rt, userId);
+    out.restartWhatsApp = await timed(rt, userId, `run ${run + 1}: restart-to-running, WhatsApp plugin loaded`, () => restartNow(rt, userId));
   }
   await rt.runtime.delete(userId, { preservePvc: false });
   return out;
@@ -112,14 +137,13 @@ async function measure(rt: Awaited<ReturnType<typeof open>>, run: number): Promi
 
 const modes = [];
 for (const m of MODES) modes.push(await open(m));
-const samples = Object.fromEntries(MODES.map((m) => [m, { create: [], restart: [] }])) as unknown as Record<Mode, Record<Kind, Sample[]>>;
+const samples = Object.fromEntries(MODES.map((m) => [m, { create: [], restart: [], restartWhatsApp: [] }])) as unknown as Record<Mode, Record<Kind, Sample[]>>;
 try {
   for (let i = 0; i < RUNS; i++) {
     // Rotate the order so that a drift in the machine's load hits every mode alike.
     for (const rt of [...modes.slice(i % modes.length), ...modes.slice(0, i % modes.length)]) {
       const m = await measure(rt, i);
-      samples[rt.mode].create.push(m.create);
-      samples[rt.mode].restart.push(m.restart);
+      for (const kind of Object.keys(m) as Kind[]) samples[rt.mode][kind].push(m[kind]!);
     }
   }
 } finally {
@@ -129,31 +153,45 @@ try {
   }
 }
 
+/** Median of each step over the samples, printed with its share of the median total. */
+function printSteps(label: string, list: Sample[]): Steps {
+  const names = Object.keys(list[0]!.steps);
+  const steps = Object.fromEntries(names.map((n) => [n, Math.round(median(list.map((s) => s.steps[n] ?? 0)))]));
+  const total = median(list.map((s) => s.wallMs));
+  console.log(`  steps, ${label} (median ms, share of the total):`);
+  for (const [n, ms] of Object.entries(steps)) console.log(`    ${n.padEnd(44)} ${String(ms).padStart(6)}  ${String(Math.round((ms / total) * 100)).padStart(3)}%`);
+  return steps;
+}
+
+const fig = (list: Sample[]) => ({ wallMs: Math.round(median(list.map((s) => s.wallMs))), cpuMs: Math.round(median(list.map((s) => s.cpuMs))) });
 const summary: Record<string, unknown> = {};
 for (const kind of ["create", "restart"] as const) {
-  const fig = (mode: Mode) => ({
-    wallMs: Math.round(median(samples[mode][kind].map((s) => s.wallMs))),
-    cpuMs: Math.round(median(samples[mode][kind].map((s) => s.cpuMs))),
-  });
-  const off = fig("off");
+  const off = fig(samples.off[kind]);
   const out: Record<string, unknown> = { off };
   for (const mode of ["volume", "warm"] as const) {
-    const f = fig(mode);
+    const f = fig(samples[mode][kind]);
     out[mode] = { ...f, ratio: { wall: r2(f.wallMs / off.wallMs), cpu: r2(f.cpuMs / off.cpuMs) } };
     console.log(
       `${kind}-to-running, cache ${mode}: ${f.wallMs} ms vs ${off.wallMs} ms without a cache (x${r2(f.wallMs / off.wallMs)}); ` +
         `instance CPU ${r2(f.cpuMs / 1000)} s vs ${r2(off.cpuMs / 1000)} s (x${r2(f.cpuMs / off.cpuMs)})`,
     );
   }
-  for (const mode of MODES) {
-    const names = Object.keys(samples[mode][kind][0]!.steps);
-    const steps = Object.fromEntries(names.map((n) => [n, Math.round(median(samples[mode][kind].map((s) => s.steps[n] ?? 0)))]));
-    const total = median(samples[mode][kind].map((s) => s.wallMs));
-    console.log(`  steps, ${kind}, cache ${mode} (median ms, share of ${kind}-to-running):`);
-    for (const [n, ms] of Object.entries(steps)) console.log(`    ${n.padEnd(44)} ${String(ms).padStart(6)}  ${String(Math.round((ms / total) * 100)).padStart(3)}%`);
-    out[`steps_${mode}`] = steps;
-  }
+  for (const mode of MODES) out[`steps_${mode}`] = printSteps(`${kind}, cache ${mode}`, samples[mode][kind]);
   summary[kind] = out;
 }
+// The WhatsApp plugin on first use: the default mode's restart without it (after) against the
+// same instance's restart with it loaded (before), from the same runs.
+const after = fig(samples.volume.restart);
+const before = fig(samples.volume.restartWhatsApp);
+console.log(
+  `restart-to-running, WhatsApp plugin on first use: ${after.wallMs} ms vs ${before.wallMs} ms loaded at every start (x${r2(after.wallMs / before.wallMs)}); ` +
+    `instance CPU ${r2(after.cpuMs / 1000)} s vs ${r2(before.cpuMs / 1000)} s (x${r2(after.cpuMs / before.cpuMs)})`,
+);
+summary.whatsappOnFirstUse = {
+  restartAfter: after,
+  restartBefore: before,
+  ratio: { wall: r2(after.wallMs / before.wallMs), cpu: r2(after.cpuMs / before.cpuMs) },
+  steps_before: printSteps("restart, cache volume, WhatsApp plugin loaded (before)", samples.volume.restartWhatsApp),
+};
 console.log(JSON.stringify({ bench: "cold-start", runs: RUNS, ...summary }));
 process.exit(0);

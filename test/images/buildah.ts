@@ -38,6 +38,8 @@ export function runLong(cmd: string, args: string[], opts: { cwd?: string; logFi
     });
     let tail = "";
     let lastStep = "";
+    // Each step is logged with the seconds since the build began, so a cold build says where it went.
+    const t0 = Date.now();
     const out = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       tail = (tail + text).slice(-6000);
@@ -49,7 +51,7 @@ export function runLong(cmd: string, args: string[], opts: { cwd?: string; logFi
       const step = text.match(/^(\[\d+\/\d+\] )?STEP \d+\/\d+: .*$/m)?.[0];
       if (step && step !== lastStep) {
         lastStep = step;
-        opts.log(`${opts.label}: ${step.slice(0, 160)}`);
+        opts.log(`${opts.label}: +${Math.round((Date.now() - t0) / 1000)}s ${step.slice(0, 160)}`);
       }
     };
     child.stdout.on("data", out);

@@ -113,7 +113,9 @@ export async function ensureImage(img: DockerfileImage, log: Log): Promise<Image
   );
   const archive = archivePath(img.name, hash);
   rmSync(archive, { force: true });
+  const tPush = Date.now();
   buildah(["push", ref, `oci-archive:${archive}:${ref}`]);
+  log(`${ref}: archive written in ${Math.round((Date.now() - tPush) / 1000)}s`);
   const rec: ImageRecord = {
     ref,
     repo: `localhost/${img.name}`,
