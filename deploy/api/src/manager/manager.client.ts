@@ -121,8 +121,10 @@ export class ManagerClient {
   call<T = unknown>(userId: string, c: ManagerCall): Promise<T> {
     const operation = c.path.replace(/^\//, "").replace(/\//g, ".") || "instance";
     // A sleeping assistant is woken by the Manager, which holds the call until it runs (its
-    // CLAWBOX_WAKE_TIMEOUT, 60 s by default): the call's own time comes on top of that.
-    const timeoutMs = (c.timeoutMs ?? this.config.managerTimeoutMs) + WAKE_ALLOWANCE_MS;
+    // CLAWBOX_WAKE_TIMEOUT, 60 s by default): the call's own time comes on top of that. A call's
+    // own time is never below MANAGER_TIMEOUT_MS: the Manager may also wait out a gateway restart
+    // (a channel change, the WhatsApp plugin's first load) before it serves the call.
+    const timeoutMs = Math.max(c.timeoutMs ?? 0, this.config.managerTimeoutMs) + WAKE_ALLOWANCE_MS;
     return this.request<T>(operation, c.method, `/api/instances/${encodeURIComponent(userId)}${c.path}`, { ...c, timeoutMs });
   }
 
