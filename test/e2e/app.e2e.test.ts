@@ -279,10 +279,17 @@ describe("ClawBox app on the real local platform", () => {
   }, 420_000);
 
   it("deletes the instance, then the account", async () => {
+    // What the click led to, for the failure message: the confirm() it asks, and the DELETE it sends.
+    const seen: string[] = [];
+    page.on("dialog", (d) => seen.push(`dialog ${d.type()}: ${d.message()}`));
+    page.on("request", (r) => void (r.method() === "DELETE" && seen.push(`request DELETE ${new URL(r.url()).pathname}`)));
+    page.on("response", (r) => void (r.request().method() === "DELETE" && seen.push(`response ${r.status()} ${new URL(r.url()).pathname}`)));
     await byTestId("nav-dashboard").click();
     await byTestId("delete-instance").click();
     const t0 = Date.now();
-    await Promise.race([page.waitForURL("**/setup", { timeout: 120_000 }), byTestId("error").waitFor({ timeout: 120_000 })]);
+    await Promise.race([page.waitForURL("**/setup", { timeout: 120_000 }), byTestId("error").waitFor({ timeout: 120_000 })]).catch((e: Error) => {
+      throw new Error(`${e.message}\nafter the click on delete: ${seen.length ? seen.join("; ") : "no confirm dialog, no DELETE request"}`);
+    });
     console.log(`instance delete took ${Date.now() - t0} ms`);
     if (await byTestId("error").count()) await screenshotBoth(page, "99-delete-error");
     expect(await byTestId("error").count() ? await byTestId("error").textContent() : null).toBeNull();
