@@ -20,6 +20,7 @@ import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
 import { freePortBase } from "../test/support/ports.ts";
 import { gatewaySteps, type Steps } from "./startup-trace.ts";
+import { untilRunning } from "./until-running.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 2);
@@ -78,16 +79,6 @@ function cpuMs(runtime: LocalRuntime, userId: string): number {
     }
   }
   return (ticks * 1000) / CLK_TCK;
-}
-
-async function untilRunning(runtime: LocalRuntime, userId: string, t0: number) {
-  for (;;) {
-    const s = await runtime.get(userId);
-    if (s?.phase === "running") return s;
-    if (s?.phase === "error") throw new Error(`${userId}: ${s.message}`);
-    if (performance.now() - t0 > 600_000) throw new Error(`${userId} not running after 10 min`);
-    await sleep(100);
-  }
 }
 
 async function timed(rt: Awaited<ReturnType<typeof open>>, userId: string, label: string, start: () => Promise<unknown>): Promise<Sample> {

@@ -13,6 +13,7 @@ import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
 import { freePortBase } from "../test/support/ports.ts";
 import { startCluster } from "../test/cluster/cluster.ts";
+import { untilRunning } from "./until-running.ts";
 import { API_KEY } from "../deploy/manager/test/harness.ts";
 import { startRealPodEnv } from "../deploy/manager/test/real-node-env.ts";
 
@@ -41,13 +42,7 @@ async function localCreates(n: number): Promise<number[]> {
       await runtime.delete(userId, { preservePvc: false });
       const start = performance.now();
       await runtime.create({ userId });
-      for (;;) {
-        const s = await runtime.get(userId);
-        if (s?.phase === "running") break;
-        if (s?.phase === "error") throw new Error(`${userId}: ${s.message}`);
-        if (performance.now() - start > 600_000) throw new Error(`${userId} not running after 10 min`);
-        await sleep(200);
-      }
+      await untilRunning(runtime, userId, start);
       out.push((performance.now() - start) / 1000);
       console.log(`create -> running (local runtime, instance ${i + 1}/${n}): ${out.at(-1)!.toFixed(1)} s`);
       await runtime.delete(userId, { preservePvc: false });

@@ -12,6 +12,7 @@ import { createLogger } from "@clawbox/shared";
 import { loadConfig } from "../deploy/manager/src/config.ts";
 import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { WhatsAppSeed } from "../deploy/manager/src/runtime/local/whatsapp-seed.ts";
+import { untilRunning } from "./until-running.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 3);
@@ -46,12 +47,7 @@ async function measure(mode: "sandbox" | "none"): Promise<{ createToRunningMs: n
       await runtime.delete(userId, { preservePvc: false });
       const t0 = performance.now();
       await runtime.create({ userId });
-      for (;;) {
-        const s = await runtime.get(userId);
-        if (s?.phase === "running") break;
-        if (performance.now() - t0 > 600_000) throw new Error(`${userId} not running after 10 min: ${JSON.stringify(s)}`);
-        await sleep(200);
-      }
+      await untilRunning(runtime, userId, t0);
       const ms = performance.now() - t0;
       await sleep(10_000); // let the start-up peak settle
       const rss = runtime.processes(userId)!.rssBytes;
