@@ -1,5 +1,6 @@
 import { HttpError } from "@clawbox/shared";
 import { channelStatusOrUnknown } from "./channel-summary.ts";
+import { patchConfig } from "./config-patch.ts";
 import type { InstanceGateway } from "./instance-gateway.ts";
 
 /**
@@ -13,22 +14,15 @@ import type { InstanceGateway } from "./instance-gateway.ts";
 const ENABLE = JSON.stringify({ plugins: { entries: { whatsapp: { enabled: true } } } });
 const POLL_MS = 1000;
 
-type ConfigGet = { hash?: string; config?: { plugins?: { entries?: { whatsapp?: { enabled?: unknown } } } } };
+type PluginsConfig = { plugins?: { entries?: { whatsapp?: { enabled?: unknown } } } };
 
 /** Turns the plugin on if it is off, then waits (up to `waitMs`) until the gateway has the channel. */
 export async function ensureWhatsAppPlugin(gw: InstanceGateway, userId: string, waitMs: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const cfg = await gw.call<ConfigGet>(userId, "config.get", {}, 30_000);
-    if (cfg.config?.plugins?.entries?.whatsapp?.enabled === true) break;
-    try {
-      await gw.call(userId, "config.patch", { raw: ENABLE, baseHash: cfg.hash, note: "clawbox: load the WhatsApp plugin" }, 90_000);
-      break;
-    } catch (e) {
-      // A concurrent write, or our own write sent again across the restart it caused: re-read.
-      if (attempt < 2 && /config changed since last load/i.test((e as Error).message ?? "")) continue;
-      throw e;
-    }
-  }
+  await patchConfig(gw, userId, {
+    raw: ENABLE,
+    note: "clawbox: load the WhatsApp plugin",
+    alreadyDone: (config) => (config as PluginsConfig | undefined)?.plugins?.entries?.whatsapp?.enabled === true,
+  });
   // OpenClaw hot-reloads a plugin change or restarts for it; either way the channel appears.
   const deadline = Date.now() + waitMs;
   for (;;) {

@@ -1,5 +1,6 @@
 import type { ChannelStatus, TelegramLogoutResult, TelegramSetup, TelegramSetupResult, TelegramStatusQuery } from "@clawbox/shared/contract/index";
 import { channelStatusOrUnknown } from "../gateway/channel-summary.ts";
+import { patchConfig } from "../gateway/config-patch.ts";
 import { toHttpError, type InstanceGateway } from "../gateway/instance-gateway.ts";
 import { redactSecrets } from "../gateway/redact.ts";
 
@@ -17,24 +18,14 @@ import { redactSecrets } from "../gateway/redact.ts";
 export async function telegramSetup(gw: InstanceGateway, userId: string, { botToken }: TelegramSetup): Promise<TelegramSetupResult> {
   const raw = JSON.stringify({ channels: { telegram: { enabled: true, botToken, dmPolicy: "pairing" } } });
   try {
-    // A concurrent config write changes the hash; re-read and retry once.
-    for (let attempt = 0; ; attempt++) {
-      const cfg = await gw.call<{ hash?: string }>(userId, "config.get", {}, 30_000);
-      try {
-        const r = await gw.call<{ changedPaths?: string[] }>(userId, "config.patch", { raw, baseHash: cfg.hash, note: "clawbox: telegram setup" }, 90_000);
-        return {
-          ok: true,
-          channel: "telegram" as const,
-          configured: true,
-          changedPaths: r?.changedPaths ?? [],
-          message: "Telegram bot token saved; the bot starts polling within a few seconds. Check telegram/status?probe=true.",
-        };
-      } catch (e) {
-        const msg = (e as Error).message ?? "";
-        if (attempt === 0 && /config changed since last load/i.test(msg)) continue;
-        throw e;
-      }
-    }
+    const r = await patchConfig(gw, userId, { raw, note: "clawbox: telegram setup" });
+    return {
+      ok: true,
+      channel: "telegram" as const,
+      configured: true,
+      changedPaths: r?.changedPaths ?? [],
+      message: "Telegram bot token saved; the bot starts polling within a few seconds. Check telegram/status?probe=true.",
+    };
   } catch (e) {
     const err = toHttpError(e);
     err.message = redactSecrets(err.message, [botToken]);
