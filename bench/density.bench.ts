@@ -10,7 +10,9 @@
  *   - wake-to-`running` (POST /wake, then polled), p50/p95.
  * Then the density figure: `density/simulate.ts` replays a seeded week of activity (10 % of users
  * active in an hour, 20 % with a daily cron job) on this machine's memory, with the measured awake
- * RSS, at the default idle stop (30m) and at 10m, against always-on.
+ * RSS, at the default idle stop (30m) and at 10m, against always-on; and at 30m with sleep under
+ * memory pressure (instances idle 10m sleep early when a wake would exceed the budget), with the
+ * share of bursts of messages that met a sleeping assistant (they wait for the wake).
  *   node bench/density.bench.ts        (BENCH_DENSITY_INSTANCES=3)
  * Needs root and the sandbox's Debian packages. Prints plain lines and a final JSON line.
  */
@@ -24,7 +26,17 @@ import { loadConfig } from "../deploy/manager/src/config.ts";
 import { ManagerMetrics } from "../deploy/manager/src/metrics.ts";
 import { LocalRuntime } from "../deploy/manager/src/runtime/local/index.ts";
 import { buildServer } from "../deploy/manager/src/server.ts";
-import { alwaysOnCapacity, peakBytesWithSleep, percentile, sleepingCapacity, type MachineFigures } from "./density/simulate.ts";
+import {
+  alwaysOnCapacity,
+  awakeSlots,
+  peakBytesWithSleep,
+  percentile,
+  simulateDensity,
+  sleepingCapacity,
+  sleepingCapacityUnderPressure,
+  type DensityResult,
+  type MachineFigures,
+} from "./density/simulate.ts";
 
 const K = Number(process.env.BENCH_DENSITY_INSTANCES ?? 3);
 const API_KEY = "bench-density-manager-key";
@@ -33,6 +45,8 @@ const GiB = 1024 ** 3;
 const mb = (b: number) => Math.round(b / 1024 / 1024);
 const s1 = (ms: number) => Math.round(ms / 100) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
+/** Share of bursts of messages that met a sleeping assistant, in percent. */
+const asleepBurstPct = (r: DensityResult) => Math.round((1000 * r.burstsFindingAsleep) / r.bursts) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const model = await startModel({ keys: [MODEL_KEY], chunkDelayMs: 5 });
@@ -158,6 +172,17 @@ try {
   const at30 = sleepingCapacity({ ...mix, idleStopMinutes: 30 }, machine);
   const at10 = sleepingCapacity({ ...mix, idleStopMinutes: 10 }, machine);
   const peak30 = peakBytesWithSleep({ ...mix, idleStopMinutes: 30, users: at30 }, machine);
+  const peak10 = peakBytesWithSleep({ ...mix, idleStopMinutes: 10, users: at10 }, machine);
+  // Sleep under memory pressure at the Manager's defaults (idle stop 30m, early sleep once idle 10m).
+  const pressureIdle = 10;
+  const underPressure = sleepingCapacityUnderPressure({ ...mix, idleStopMinutes: 30 }, machine, pressureIdle);
+  const pressure = simulateDensity({
+    ...mix,
+    idleStopMinutes: 30,
+    users: underPressure,
+    awakeSlots: awakeSlots(underPressure, machine),
+    pressureIdleMinutes: pressureIdle,
+  });
   const summary = {
     instances: K,
     awakeRssMb: mb(awakeBytes),
@@ -177,6 +202,14 @@ try {
     meanAwakeIdle30m: r2(peak30.result.meanAwake),
     peakMemGbSleepingIdle30m: r2(peak30.peakBytes / GiB),
     peakMemGbAlwaysOnSameUsers: r2((at30 * awakeBytes) / GiB),
+    asleepBurstPctIdle30m: asleepBurstPct(peak30.result),
+    asleepBurstPctIdle10m: asleepBurstPct(peak10.result),
+    pressureUsersIdle30m: underPressure,
+    densityRatioPressureIdle30m: r2(underPressure / alwaysOn),
+    peakAwakePressureIdle30m: pressure.peakAwake,
+    meanAwakePressureIdle30m: r2(pressure.meanAwake),
+    pressureSleepsPerUserDay: r2(pressure.pressureSleeps / (underPressure * mix.days)),
+    asleepBurstPctPressureIdle30m: asleepBurstPct(pressure),
   };
   console.log(`first reply: asleep ${summary.wokenFirstReplyS} s against awake ${summary.awakeFirstReplyS} s (x${summary.wokenVsAwakeFirstReply})`);
   console.log(`wake-to-running: p50 ${summary.wakeToRunningP50S} s, p95 ${summary.wakeToRunningP95S} s (target under 10 s)`);
@@ -187,6 +220,15 @@ try {
   console.log(
     `${at30} users, idle stop 30m: peak ${summary.peakAwakeIdle30m} awake (mean ${summary.meanAwakeIdle30m}), ` +
       `peak memory ${summary.peakMemGbSleepingIdle30m} GiB with sleeping against ${summary.peakMemGbAlwaysOnSameUsers} GiB always-on`,
+  );
+  console.log(
+    `sleep under memory pressure (idle stop 30m, early sleep once idle ${pressureIdle}m): ${underPressure} users ` +
+      `(x${summary.densityRatioPressureIdle30m}), peak ${pressure.peakAwake} awake (mean ${summary.meanAwakePressureIdle30m}), ` +
+      `${summary.pressureSleepsPerUserDay} early sleeps per user a day`,
+  );
+  console.log(
+    `bursts of messages meeting a sleeping assistant: ${summary.asleepBurstPctPressureIdle30m} % under pressure, ` +
+      `${summary.asleepBurstPctIdle30m} % at idle stop 30m, ${summary.asleepBurstPctIdle10m} % at 10m`,
   );
   console.log(JSON.stringify({ bench: "density", ...summary }));
 } finally {

@@ -3,10 +3,10 @@
  * typed object (deployment guide Step 7 table, plus the runtime switch and the local runtime's
  * settings from ARCHITECTURE.md). Anything invalid stops the start with a message naming the variable.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MIN_IDLE_STOP_MS, parseDuration, type ProviderBaseUrls } from "@clawbox/shared";
+import { MIN_IDLE_STOP_MS, parseDuration, parseQuantity, type ProviderBaseUrls } from "@clawbox/shared";
 
 export type RuntimeKind = "kubernetes" | "local";
 
@@ -38,6 +38,15 @@ export interface ManagerConfig {
     cronWakeLeadMs: number;
     /** CLAWBOX_WAKE_TIMEOUT (60s): how long a request for a sleeping instance waits for it to run, and a gateway call for a restarting gateway. */
     wakeTimeoutMs: number;
+    /**
+     * CLAWBOX_AWAKE_MEMORY ("auto"): how much memory the awake instances may use together, local
+     * runtime only. A wake or a create that would go over it first puts the instance idle the
+     * longest to sleep (gateway/sleep/pressure.ts). "auto": the machine's memory less 2 GiB for
+     * the platform; "off" (or 0): no limit, the only one on Kubernetes, where the scheduler places pods.
+     */
+    awakeMemoryBytes: number;
+    /** CLAWBOX_IDLE_STOP_UNDER_PRESSURE (10m): how long an instance must be idle before memory pressure may put it to sleep. */
+    pressureIdleMs: number;
   };
   kubernetes: {
     /** OPENCLAW_NAMESPACE: where the instances live (and only there the Manager has rights). */
@@ -230,6 +239,23 @@ function duration(env: Env, name: string, fallback: string, min = 0): number {
   return ms;
 }
 
+/** The platform's own share of the machine when CLAWBOX_AWAKE_MEMORY is "auto" (Manager, App API, database). */
+const PLATFORM_RESERVE_BYTES = 2 * 2 ** 30;
+
+function awakeMemory(env: Env, runtime: RuntimeKind): number {
+  const name = "CLAWBOX_AWAKE_MEMORY";
+  const raw = str(env, name, "auto");
+  if (raw === "off" || raw === "0") return 0;
+  if (runtime === "kubernetes") {
+    if (raw === "auto") return 0;
+    throw new ConfigError(name, `applies to the local runtime only (on Kubernetes the scheduler places pods by their requests); use "auto" or "off", got ${JSON.stringify(raw)}`);
+  }
+  if (raw === "auto") return Math.max(0, totalmem() - PLATFORM_RESERVE_BYTES);
+  const bytes = parseQuantity(raw);
+  if (bytes === null || bytes < 2 ** 20) throw new ConfigError(name, `must be "auto", "off" or a memory quantity of at least 1Mi such as 20Gi or 12000Mi, got ${JSON.stringify(raw)}`);
+  return Math.floor(bytes);
+}
+
 function desktopMode(env: Env): "auto" | "off" {
   const v = str(env, "CLAWBOX_DESKTOP", "auto");
   if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
@@ -282,6 +308,8 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       idleStopAfterMs: duration(env, "CLAWBOX_IDLE_STOP_AFTER", "30m", MIN_IDLE_STOP_MS),
       cronWakeLeadMs: duration(env, "CLAWBOX_CRON_WAKE_LEAD", "2m"),
       wakeTimeoutMs: duration(env, "CLAWBOX_WAKE_TIMEOUT", "60s", 1000),
+      awakeMemoryBytes: awakeMemory(env, runtime),
+      pressureIdleMs: duration(env, "CLAWBOX_IDLE_STOP_UNDER_PRESSURE", "10m", MIN_IDLE_STOP_MS),
     },
     kubernetes: {
       namespace,

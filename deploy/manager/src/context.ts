@@ -16,11 +16,13 @@ export interface ManagerContext {
 }
 
 /**
- * What the request paths need of sleep and wake: wake a sleeping instance and wait for it, and
- * whether a wake is under way. Declared here, not imported, so gateway code and this file do not
+ * What the request paths need of sleep and wake: wake a sleeping instance and wait for it,
+ * whether a wake is under way, and room in memory for a new instance. Declared here, not imported, so gateway code and this file do not
  * import each other.
  */
 export interface Waker {
   ensureAwake(userId: string, onProgress?: (phase: "waking" | "awake") => void): Promise<void>;
   isWaking(userId: string): boolean;
+  /** Puts idle instances to sleep while the awake ones and this one would exceed CLAWBOX_AWAKE_MEMORY. */
+  makeRoom(userId: string): Promise<void>;
 }

@@ -4,6 +4,7 @@ export * from "./http-edge.ts";
 export * from "./instance.ts";
 export * from "./runtime.ts";
 export * from "./user-id.ts";
+export * from "./quantity.ts";
 export * from "./vnc-ticket.ts";
 export * from "./tokens.ts";
 export * from "./gateway-config.ts";

@@ -46,6 +46,12 @@ export interface InstanceRuntime {
   setSleepPolicy(userId: string, policy: SleepPolicy): Promise<InstanceStatus | null>;
   /** Where the agent and VNC of a running instance are; null if the user has no instance. */
   endpoint(userId: string): Promise<InstanceEndpoint | null>;
+  /**
+   * The memory an instance's processes hold now (their RSS, bytes; 0 when stopped), for memory
+   * pressure. Only where the Manager can see the processes (the local runtime); absent on
+   * Kubernetes, where the scheduler places pods by their requests.
+   */
+  memoryBytes?(userId: string): number | null;
 }
 
 /** What the Manager records when an instance goes to sleep, to wake it by itself. */

@@ -30,6 +30,8 @@ export async function registerInstanceRoutes(app: FastifyInstance, ctx: ManagerC
       const log = request.log.child({ userId: request.body.userId });
       const { sleepPolicy, ...input } = request.body;
       if (sleepPolicy) checkSleepPolicy(sleepPolicy, "sleepPolicy.");
+      // A new (or sleeping) instance needs memory: idle ones may sleep first. Not waited for.
+      void ctx.sleep?.makeRoom(input.userId);
       let { created, status } = await runtime.create(input);
       if (sleepPolicy) status = (await runtime.setSleepPolicy(input.userId, sleepPolicy)) ?? status;
       if (created) metrics.createStarted(request.body.userId);

@@ -57,7 +57,7 @@ function fakeRuntime(policy?: InstanceStatus["sleepPolicy"]) {
 
 function controller(runtime: InstanceRuntime, idle = 60_000, lead = 120_000) {
   return new SleepController({
-    config: { sleep: { idleStopAfterMs: idle, cronWakeLeadMs: lead, wakeTimeoutMs: 5000 }, gateway: { providerBaseUrls: {}, telegramApiRoot: "http://127.0.0.1:9" } },
+    config: { sleep: { idleStopAfterMs: idle, cronWakeLeadMs: lead, wakeTimeoutMs: 5000, awakeMemoryBytes: 0, pressureIdleMs: 600_000 }, gateway: { providerBaseUrls: {}, telegramApiRoot: "http://127.0.0.1:9" } },
     runtime,
     logger: createLogger("sleep-test", { level: "silent" }),
   });
@@ -207,12 +207,104 @@ describe("the sleep loop", () => {
   it("a wake that does not reach running within the wake timeout is a 504 naming the phase", async () => {
     const { runtime, st } = fakeRuntime();
     const c = new SleepController({
-      config: { sleep: { idleStopAfterMs: 60_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 500 }, gateway: { providerBaseUrls: {} } },
+      config: { sleep: { idleStopAfterMs: 60_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 500, awakeMemoryBytes: 0, pressureIdleMs: 600_000 }, gateway: { providerBaseUrls: {} } },
       runtime,
       logger: createLogger("sleep-test", { level: "silent" }),
     });
     st.phase = "sleeping";
     st.facts = { since: new Date().toISOString() };
     await expect(c.ensureAwake("u1")).rejects.toMatchObject({ status: 504, details: { phase: "pending" } });
+  });
+});
+
+describe("sleep under memory pressure", () => {
+  const GiB = 2 ** 30;
+  /** Several instances, each with the memory the test gives it; sleeping frees it. */
+  function fleet(bytes: Record<string, number>, phases: Record<string, InstanceStatus["phase"]> = {}) {
+    const phase = new Map(Object.keys(bytes).map((u) => [u, phases[u] ?? ("running" as InstanceStatus["phase"])]));
+    const slept: string[] = [];
+    const status = (u: string): InstanceStatus => ({ userId: u, ready: phase.get(u) === "running", phase: phase.get(u)!, pods: [] });
+    const runtime = {
+      list: async () => [...phase.keys()].map(status),
+      get: async (u: string) => (phase.has(u) ? status(u) : null),
+      endpoint: async () => ({ agentUrl, agentToken: "t" }),
+      sleep: async (u: string) => (slept.push(u), phase.set(u, "sleeping"), status(u)),
+      wake: async (u: string) => (phase.set(u, "pending"), status(u)),
+      sleepFacts: async (u: string) => (phase.get(u) === "sleeping" ? { since: new Date().toISOString() } : null),
+      memoryBytes: (u: string) => (phase.get(u) === "sleeping" ? 0 : bytes[u]!),
+    } as unknown as InstanceRuntime;
+    return { runtime, slept, phase };
+  }
+  function pressured(runtime: InstanceRuntime, budget: number) {
+    return new SleepController({
+      config: { sleep: { idleStopAfterMs: 30 * 60_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 5000, awakeMemoryBytes: budget, pressureIdleMs: 10 * 60_000 }, gateway: { providerBaseUrls: {} } },
+      runtime,
+      logger: createLogger("sleep-test", { level: "silent" }),
+    });
+  }
+
+  it("a wake that would go over the limit puts the instance idle the longest to sleep, and only as many as needed", async () => {
+    agent.lastActivityAt = 0;
+    agent.nextWakeAtMs = null;
+    agent.whatsappLinked = false;
+    const { runtime, slept } = fleet({ old: 1 * GiB, older: 1 * GiB, recent: 1 * GiB, sleeper: 1 * GiB }, { sleeper: "sleeping" });
+    const c = pressured(runtime, 3.5 * GiB);
+    const now = Date.now();
+    c.activity.touch("older", now - 40 * 60_000);
+    c.activity.touch("old", now - 20 * 60_000);
+    c.activity.touch("recent", now - 60_000);
+    await c.wake("sleeper", "request");
+    await c.makeRoom("sleeper"); // the wake's own pass runs first: this one waits for it, then finds room
+    expect(slept).toEqual(["older"]);
+    expect(c.pressureSleeps.map((p) => p.userId)).toEqual(["older"]);
+  });
+
+  it("never puts to sleep an instance used within CLAWBOX_IDLE_STOP_UNDER_PRESSURE, or one the agent reports active", async () => {
+    agent.nextWakeAtMs = null;
+    const { runtime, slept } = fleet({ a: 1 * GiB, b: 1 * GiB, c: 1 * GiB }, { c: "sleeping" });
+    const c = pressured(runtime, 1 * GiB);
+    const now = Date.now();
+    c.activity.touch("a", now - 5 * 60_000); // idle 5 min: too recent
+    c.activity.touch("b", now - 15 * 60_000); // idle 15 min by the Manager's record...
+    agent.lastActivityAt = now - 60_000; // ...but the gateway had a Telegram message a minute ago
+    await c.makeRoom("c");
+    expect(slept).toEqual([]);
+    agent.lastActivityAt = now - 15 * 60_000;
+    await c.makeRoom("c");
+    expect(slept).toEqual(["b"]);
+  });
+
+  it("counts a starting instance at the size it will have, and does nothing within the limit or without one", async () => {
+    agent.lastActivityAt = 0;
+    agent.nextWakeAtMs = null;
+    const now = Date.now();
+    // "starting" holds little yet; counted at the running ones' median (1 GiB), 3 GiB in all with the newcomer.
+    const within = fleet({ idle: 1 * GiB, starting: 0.1 * GiB, next: 0 }, { starting: "starting", next: "sleeping" });
+    const c1 = pressured(within.runtime, 3 * GiB);
+    c1.activity.touch("idle", now - 60 * 60_000);
+    await c1.makeRoom("next");
+    expect(within.slept).toEqual([]);
+    const tight = pressured(within.runtime, 2.9 * GiB);
+    tight.activity.touch("idle", now - 60 * 60_000);
+    await tight.makeRoom("next");
+    expect(within.slept).toEqual(["idle"]);
+
+    const off = fleet({ x: 8 * GiB, y: 0 }, { y: "sleeping" });
+    const c0 = pressured(off.runtime, 0);
+    c0.activity.touch("x", now - 60 * 60_000);
+    await c0.makeRoom("y");
+    expect(off.slept).toEqual([]);
+  });
+
+  it("the regular pass keeps the limit too: instances that grew over it sleep, idle the longest first", async () => {
+    agent.lastActivityAt = 0;
+    agent.nextWakeAtMs = null;
+    const { runtime, slept } = fleet({ a: 2 * GiB, b: 2 * GiB });
+    const c = pressured(runtime, 3 * GiB);
+    const now = Date.now();
+    c.activity.touch("a", now - 12 * 60_000);
+    c.activity.touch("b", now - 11 * 60_000);
+    await c.tick(now);
+    expect(slept).toEqual(["a"]);
   });
 });

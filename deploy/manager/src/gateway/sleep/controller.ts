@@ -5,6 +5,8 @@
  *   opted in) goes to sleep: the runtime stops it, keeping everything else;
  * - a sleeping one wakes for its next cron job (lead time before it), on a Telegram update for
  *   its bot, or on any request for it (ensureAwake, which the request paths call and wait on).
+ * - under memory pressure (CLAWBOX_AWAKE_MEMORY), a wake, a create or a pass first puts the
+ *   instances idle the longest to sleep, the same safe way (pressure.ts);
  * Everything it needs after a Manager restart is kept by the runtime (sleepFacts).
  */
 import type { InstanceEndpoint, InstanceRuntime, InstanceStatus, Logger } from "@clawbox/shared";
@@ -13,6 +15,7 @@ import type { ManagerConfig } from "../../config.ts";
 import { ActivityLog } from "./activity.ts";
 import { agentActivityAt, nextCronAt, prepareSuspend, telegramBotToken, whatsappLinked } from "./agent-probe.ts";
 import { cronWakeAt, decideIdle, idleStopAfterMs } from "./decision.ts";
+import { expectedBytes, planPressureSleeps, type AwakeInstance } from "./pressure.ts";
 import { TelegramWatch } from "./telegram-wake.ts";
 
 const TELEGRAM_API = "https://api.telegram.org";
@@ -30,6 +33,11 @@ export interface SleepControllerOptions {
 }
 
 export type WakeReason = "request" | "telegram" | "cron" | "telegram-token-unknown";
+
+/** Phases whose processes hold (or are about to hold) memory. */
+const AWAKE_PHASES = new Set(["pending", "starting", "running"]);
+/** At most one "over the memory limit" warning a minute: the pass runs every few seconds. */
+const PRESSURE_WARN_EVERY_MS = 60_000;
 
 export class SleepController {
   readonly activity = new ActivityLog();
@@ -49,8 +57,14 @@ export class SleepController {
   private ticking = false;
   private running = false;
   private readonly startedAt = Date.now();
+  /** What each instance's processes held when last seen running: a wake's expected need. */
+  private readonly lastBytes = new Map<string, number>();
+  /** Memory pressure passes run one after another (pressure.ts). */
+  private pressure: Promise<void> = Promise.resolve();
+  private pressureWarnedAt = 0;
   /** Counts for tests and diagnostics. */
   readonly wakes: { userId: string; reason: WakeReason; at: number }[] = [];
+  readonly pressureSleeps: { userId: string; at: number }[] = [];
 
   constructor(opts: SleepControllerOptions) {
     this.opts = opts;
@@ -59,12 +73,13 @@ export class SleepController {
 
   /**
    * How long until the next pass: a quarter of the shortest idle time in use (the Manager's
-   * default or an instance's own) or of the cron lead time, between 1 and 30 s.
+   * default, an instance's own, the one under memory pressure) or of the cron lead time, between 1 and 30 s.
    */
   private tickMs(list: InstanceStatus[]): number {
-    const { idleStopAfterMs: def, cronWakeLeadMs } = this.opts.config.sleep;
+    const { idleStopAfterMs: def, cronWakeLeadMs, awakeMemoryBytes, pressureIdleMs } = this.opts.config.sleep;
     const idles = list.map((s) => idleStopAfterMs(s, def)).filter((ms) => ms > 0);
-    const finest = Math.min(def || 120_000, cronWakeLeadMs || 120_000, ...idles);
+    const pressure = awakeMemoryBytes > 0 && this.opts.runtime.memoryBytes ? pressureIdleMs : 120_000;
+    const finest = Math.min(def || 120_000, cronWakeLeadMs || 120_000, pressure, ...idles);
     return Math.max(1000, Math.min(30_000, Math.floor(finest / 4)));
   }
 
@@ -105,6 +120,9 @@ export class SleepController {
           this.tend(s, now).catch((e: Error) => this.log.warn({ userId: s.userId, err: e.message }, "sleep check failed; trying again later")),
         ),
       );
+      for (const userId of [...this.lastBytes.keys()]) if (!seen.has(userId)) this.lastBytes.delete(userId);
+      // Instances grow as they work: the limit holds between wakes too.
+      await this.makeRoom();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, "sleep pass failed");
     } finally {
@@ -128,16 +146,26 @@ export class SleepController {
         this.recheckAt.set(s.userId, now + Math.max(WAKE_GRACE_MS, idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs)));
         return;
       }
-      return this.considerSleep(s, now);
+      await this.considerSleep(s, now);
+      return;
     }
     if (s.phase === "error") this.waking.delete(s.userId);
     if (s.phase === "sleeping") return this.tendSleeper(s.userId, now);
   }
 
-  private async considerSleep(s: InstanceStatus, now: number): Promise<void> {
+  /**
+   * Puts a running instance to sleep if it is idle; true if it now sleeps. `pressure`: a memory
+   * pressure pass with its shorter idle time, which leaves the idle stop's schedule alone.
+   */
+  private async considerSleep(s: InstanceStatus, now: number, pressure?: { idleMs: number }): Promise<boolean> {
     const userId = s.userId;
-    if ((this.recheckAt.get(userId) ?? 0) > now) return;
-    const idleMs = idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs);
+    if (!pressure && (this.recheckAt.get(userId) ?? 0) > now) return false;
+    if (this.busy.has(userId)) return false;
+    const idleMs = pressure?.idleMs ?? idleStopAfterMs(s, this.opts.config.sleep.idleStopAfterMs);
+    const recheck = (at: number) => {
+      if (!pressure) this.recheckAt.set(userId, at);
+      return false;
+    };
     const seenActivity = this.activity.lastAt(userId, now);
     const base = {
       now,
@@ -148,22 +176,22 @@ export class SleepController {
       sleepWithWhatsApp: s.sleepPolicy?.sleepWithWhatsApp === true,
     };
     const first = decideIdle(base);
-    if (first.sleep === false) return void this.recheckAt.set(userId, first.recheckAt);
+    if (first.sleep === false) return recheck(first.recheckAt);
     const ep = await this.opts.runtime.endpoint(userId);
-    if (!ep) return;
+    if (!ep) return false;
     this.busy.add(userId);
     try {
       const agentAt = await agentActivityAt(ep);
       const agentOnly = decideIdle({ ...base, agentActivityAt: agentAt });
-      if (agentOnly.sleep === false) return void this.recheckAt.set(userId, agentOnly.recheckAt);
+      if (agentOnly.sleep === false) return recheck(agentOnly.recheckAt);
       const [cronAt, whatsapp] = await Promise.all([nextCronAt(ep), base.sleepWithWhatsApp ? Promise.resolve(false) : whatsappLinked(ep)]);
       const d = decideIdle({ ...base, agentActivityAt: agentAt, nextCronAtMs: cronAt, whatsappLinked: whatsapp });
       if (d.sleep === false) {
-        this.log.info({ userId, reason: d.reason }, "idle, but stays awake");
-        return void this.recheckAt.set(userId, d.recheckAt);
+        this.log.info({ userId, reason: d.reason, memoryPressure: !!pressure }, "idle, but stays awake");
+        return recheck(d.recheckAt);
       }
-      if (d.sleep !== true) return;
-      await this.putToSleep(userId, ep, cronAt, seenActivity);
+      if (d.sleep !== true) return false;
+      return await this.putToSleep(userId, ep, cronAt, seenActivity, false, pressure ? "memory" : "idle");
     } finally {
       this.busy.delete(userId);
     }
@@ -173,7 +201,14 @@ export class SleepController {
    * `seenActivity`: the Manager's record when the decision began; a request that arrived while
    * the agent was being asked changes it, and then the instance stays awake.
    */
-  private async putToSleep(userId: string, ep: InstanceEndpoint, cronAt: number | undefined, seenActivity: number | undefined, bestEffort = false): Promise<void> {
+  private async putToSleep(
+    userId: string,
+    ep: InstanceEndpoint,
+    cronAt: number | undefined,
+    seenActivity: number | undefined,
+    bestEffort = false,
+    reason: "idle" | "memory" | "request" = "idle",
+  ): Promise<boolean> {
     // An explicit sleep goes ahead without the agent's answer (then no Telegram wake); the idle
     // path has just heard from the agent, so a failure there keeps the instance awake.
     const token = await telegramBotToken(ep).catch((e: Error) => {
@@ -187,13 +222,13 @@ export class SleepController {
       const fence = await prepareSuspend(ep);
       if (!fence.ready) {
         this.log.info({ userId, active: fence.active }, "idle, but the gateway is still working; stays awake");
-        this.recheckAt.set(userId, Date.now() + 5000);
-        return;
+        if (reason === "idle") this.recheckAt.set(userId, Date.now() + 5000);
+        return false;
       }
       // A request that arrived while the agent was being asked wins: no sleep now.
       if (this.activity.lastAt(userId) !== seenActivity) {
         await fence.release().catch(() => undefined);
-        return;
+        return false;
       }
     }
     const stopping = this.opts.runtime.sleep(userId, {
@@ -212,8 +247,10 @@ export class SleepController {
     // Asleep again: a wake still marked as under way is over (a pass may never have seen it
     // running), and a mark left behind would keep the pass from tending it (cron, Telegram).
     this.waking.delete(userId);
-    this.log.info({ userId, nextCronAt: cronAt ? new Date(cronAt).toISOString() : null, telegram: !!token }, "instance idle: asleep");
+    this.log.info({ userId, reason, nextCronAt: cronAt ? new Date(cronAt).toISOString() : null, telegram: !!token }, "instance asleep");
+    if (reason === "memory") this.pressureSleeps.push({ userId, at: Date.now() });
     if (token) this.watchTelegram(userId, token);
+    return true;
   }
 
   private async tendSleeper(userId: string, now: number): Promise<void> {
@@ -270,6 +307,9 @@ export class SleepController {
     this.lastPhase.set(userId, "pending");
     this.wakes.push({ userId, reason, at: Date.now() });
     this.log.info({ userId, reason }, "waking instance");
+    // Not waited for: the stops take the fence and a gateway's exit (seconds), while the memory
+    // of the woken instance grows over its whole start.
+    void this.makeRoom(userId);
     try {
       return await this.opts.runtime.wake(userId);
     } catch (e) {
@@ -288,7 +328,7 @@ export class SleepController {
     if (!ep) return null;
     this.busy.add(userId);
     try {
-      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined), undefined, true);
+      await this.putToSleep(userId, ep, await nextCronAt(ep).catch(() => undefined), undefined, true, "request");
     } finally {
       this.busy.delete(userId);
     }
@@ -334,6 +374,59 @@ export class SleepController {
         lastProgress = Date.now();
         onProgress?.("waking");
       }
+    }
+  }
+
+  /**
+   * Memory pressure (pressure.ts): while the awake instances, with `userId` about to wake or
+   * start, need more than CLAWBOX_AWAKE_MEMORY, the ones idle the longest (at least
+   * CLAWBOX_IDLE_STOP_UNDER_PRESSURE) go to sleep. Passes run one at a time, so two wakes never
+   * free the same room twice. A no-op without a limit or on a runtime that cannot see its
+   * instances' memory (Kubernetes). Never throws: a failed pass is logged and the next one retries.
+   */
+  makeRoom(userId?: string): Promise<void> {
+    const run = this.pressure.then(() => this.relievePressure(userId)).catch((e: Error) => this.log.warn({ err: e.message }, "memory pressure pass failed"));
+    this.pressure = run;
+    return run;
+  }
+
+  private async relievePressure(userId: string | undefined): Promise<void> {
+    const { awakeMemoryBytes: budget, pressureIdleMs, idleStopAfterMs: defaultIdle } = this.opts.config.sleep;
+    const runtime = this.opts.runtime;
+    if (!budget || !runtime.memoryBytes) return;
+    const now = Date.now();
+    const list = await runtime.list();
+    const awake: AwakeInstance[] = [];
+    for (const s of list) {
+      if (s.userId === userId || !AWAKE_PHASES.has(s.phase)) continue;
+      const bytes = runtime.memoryBytes(s.userId) ?? 0;
+      if (s.phase === "running" && bytes > 0) this.lastBytes.set(s.userId, bytes);
+      awake.push({
+        userId: s.userId,
+        bytes,
+        lastActivityAt: this.activity.lastAt(s.userId, now) ?? this.startedAt,
+        idleStopAfterMs: idleStopAfterMs(s, defaultIdle),
+        running: s.phase === "running",
+      });
+    }
+    const runningBytes = awake.filter((a) => a.running).map((a) => a.bytes);
+    // A starting instance has not grown to its size yet: count what it will hold.
+    for (const a of awake) if (!a.running) a.bytes = Math.max(a.bytes, expectedBytes(this.lastBytes.get(a.userId), runningBytes));
+    const needBytes = userId === undefined ? 0 : expectedBytes(this.lastBytes.get(userId), runningBytes);
+    const plan = planPressureSleeps({ budgetBytes: budget, needBytes, awake, now, pressureIdleMs });
+    let over = plan.overBytes;
+    for (const c of plan.candidates) {
+      if (over <= 0) break;
+      const status = list.find((s) => s.userId === c.userId)!;
+      if (await this.considerSleep(status, Date.now(), { idleMs: Math.min(pressureIdleMs, c.idleStopAfterMs) })) over -= c.bytes;
+    }
+    if (over > 0 && now - this.pressureWarnedAt >= PRESSURE_WARN_EVERY_MS) {
+      this.pressureWarnedAt = now;
+      const mb = (b: number) => Math.round(b / 2 ** 20);
+      this.log.warn(
+        { userId, overMb: mb(over), budgetMb: mb(budget), awake: awake.length },
+        "awake instances need more memory than CLAWBOX_AWAKE_MEMORY, and none has been idle for CLAWBOX_IDLE_STOP_UNDER_PRESSURE to sleep early",
+      );
     }
   }
 

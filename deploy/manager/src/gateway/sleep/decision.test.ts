@@ -1,3 +1,4 @@
+import { totalmem } from "node:os";
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration, checkSleepPolicy, HttpError } from "@clawbox/shared";
 import { cronKeepsAwake, cronWakeAt, decideIdle, idleStopAfterMs, wakingCronAt } from "./decision.ts";
@@ -26,7 +27,7 @@ describe("durations", () => {
 
   it("the Manager reads CLAWBOX_IDLE_STOP_AFTER (default 30m, 0 = off) and names it when bad", () => {
     const base = { OPENCLAW_MANAGER_API_KEY: "k" };
-    expect(loadConfig(base).sleep).toEqual({ idleStopAfterMs: 1_800_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 60_000 });
+    expect(loadConfig(base).sleep).toMatchObject({ idleStopAfterMs: 1_800_000, cronWakeLeadMs: 120_000, wakeTimeoutMs: 60_000, pressureIdleMs: 600_000 });
     expect(loadConfig({ ...base, CLAWBOX_IDLE_STOP_AFTER: "90s", CLAWBOX_CRON_WAKE_LEAD: "45s" }).sleep).toMatchObject({ idleStopAfterMs: 90_000, cronWakeLeadMs: 45_000 });
     expect(loadConfig({ ...base, CLAWBOX_IDLE_STOP_AFTER: "0" }).sleep.idleStopAfterMs).toBe(0);
     for (const bad of ["soon", "-1m", "2s"]) {
@@ -38,6 +39,23 @@ describe("durations", () => {
       }
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).variable).toBe("CLAWBOX_IDLE_STOP_AFTER");
+    }
+  });
+
+  it("the memory limit of awake instances: the machine less 2 GiB by default, a quantity, or off; local runtime only", () => {
+    const base = { OPENCLAW_MANAGER_API_KEY: "k" };
+    expect(loadConfig(base).sleep.awakeMemoryBytes).toBe(Math.max(0, totalmem() - 2 * 2 ** 30));
+    expect(loadConfig({ ...base, CLAWBOX_AWAKE_MEMORY: "12Gi", CLAWBOX_IDLE_STOP_UNDER_PRESSURE: "5m" }).sleep).toMatchObject({ awakeMemoryBytes: 12 * 2 ** 30, pressureIdleMs: 300_000 });
+    expect(loadConfig({ ...base, CLAWBOX_AWAKE_MEMORY: "off" }).sleep.awakeMemoryBytes).toBe(0);
+    const k8s = { ...base, OPENCLAW_RUNTIME: "kubernetes", OPENCLAW_TOKEN_SECRET: "another-secret-of-32-characters-x" };
+    expect(loadConfig(k8s).sleep.awakeMemoryBytes).toBe(0);
+    for (const [env, variable] of [
+      [{ CLAWBOX_AWAKE_MEMORY: "lots" }, "CLAWBOX_AWAKE_MEMORY"],
+      [{ CLAWBOX_AWAKE_MEMORY: "100" }, "CLAWBOX_AWAKE_MEMORY"],
+      [{ ...k8s, CLAWBOX_AWAKE_MEMORY: "12Gi" }, "CLAWBOX_AWAKE_MEMORY"],
+      [{ CLAWBOX_IDLE_STOP_UNDER_PRESSURE: "soon" }, "CLAWBOX_IDLE_STOP_UNDER_PRESSURE"],
+    ] as const) {
+      expect(() => loadConfig({ ...base, ...env })).toThrow(expect.objectContaining({ name: "ConfigError", variable }));
     }
   });
 

@@ -1,7 +1,6 @@
-import { badRequest, checkModelSettings, type CreateInstanceInput, deriveInstanceToken, type InstanceResources } from "@clawbox/shared";
+import { badRequest, checkModelSettings, type CreateInstanceInput, deriveInstanceToken, type InstanceResources, parseQuantity } from "@clawbox/shared";
 import type { ManagerConfig } from "../../config.ts";
 import { SECRET_KEYS } from "./pod-layout.ts";
-import { parseQuantity } from "./quantity.ts";
 import type { InstanceSpec } from "./types.ts";
 
 /**

@@ -12,6 +12,7 @@ import {
   type Logger,
   MODEL_KEY_ENV,
   type ModelSettings,
+  parseQuantity,
   type ProviderBaseUrls,
   type SleepFacts,
   type SleepPolicy,
@@ -19,7 +20,6 @@ import {
 import { processTree, readProc, rssBytes } from "@clawbox/shared/proc";
 import { buildAgent } from "../../../../agent/build.ts";
 import { resolveResources } from "../../k8s/builders/spec.ts";
-import { parseQuantity } from "../../k8s/builders/quantity.ts";
 import { allocateIndex } from "./allocator.ts";
 import { detectDesktop, type DesktopSupport } from "./desktop.ts";
 import { writeGatewaySeed } from "./gateway-seed.ts";
@@ -323,6 +323,10 @@ export class LocalRuntime implements InstanceRuntime {
       rssBytes: pids.reduce((s, p) => s + rssBytes(p), 0),
       agentRssBytes: agentPids.reduce((s, p) => s + rssBytes(p), 0),
     };
+  }
+
+  memoryBytes(userId: string): number | null {
+    return this.processes(userId)?.rssBytes ?? null;
   }
 
   /** The instance's port block and paths (tests and benchmarks talk to the gateway directly). */

@@ -3,7 +3,7 @@
  * a POST before anything is written: the API server would reject a bad one only at the Deployment,
  * after the Secret, ConfigMap and PVC were already applied.
  */
-import { QUANTITY_PATTERN } from "@clawbox/shared";
+import { QUANTITY_PATTERN } from "./contract/instance-api.ts";
 
 const QUANTITY = new RegExp(QUANTITY_PATTERN);
 const FACTORS: Record<string, number> = {
