@@ -119,22 +119,19 @@ export class LocalRuntime implements InstanceRuntime {
       const sup = this.supervise(record);
       sup.adopt();
     }
-    this.timer = setInterval(() => {
-      this.poll().catch((e: Error) => this.log.error({ err: e.message, stack: e.stack }, "local runtime poll failed"));
-    }, this.opts.pollIntervalMs ?? 500);
-    this.timer.unref();
+    this.schedulePoll();
   }
 
   /** Stops watching; instances keep running and are re-adopted by the next start(). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     for (const s of this.live.values()) s.detach();
   }
 
   /** Stops every instance (by pid) and removes this Manager's port rules: the platform's Ctrl-C. */
   async stopAll(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.all([...this.live.values()].map((s) => s.stop()));
     // No empty cgroups or port rules left behind; the next start recreates them.
@@ -465,6 +462,24 @@ export class LocalRuntime implements InstanceRuntime {
     });
   }
 
+  /**
+   * The next supervision round: every pollIntervalMs (500 ms), or every STARTING_POLL_MS while an
+   * instance is starting, since the probe that sees it ready is the last step of every wake.
+   */
+  private schedulePoll() {
+    const starting = [...this.live.values()].some((s) => s.phase === "pending" || s.phase === "starting");
+    const timer = setTimeout(() => {
+      this.poll()
+        .catch((e: Error) => this.log.error({ err: e.message, stack: e.stack }, "local runtime poll failed"))
+        .finally(() => {
+          // Not after stop(), and not beside the chain of a later start().
+          if (this.timer === timer) this.schedulePoll();
+        });
+    }, starting ? STARTING_POLL_MS : (this.opts.pollIntervalMs ?? 500));
+    timer.unref();
+    this.timer = timer;
+  }
+
   /** Every instance, one supervision round each; one failing instance never stops the others. */
   private async poll() {
     if (this.polling) return;
@@ -480,6 +495,9 @@ export class LocalRuntime implements InstanceRuntime {
     }
   }
 }
+
+/** Probes of starting instances: a wake is seen running at most this long after its gateway is ready. */
+const STARTING_POLL_MS = 100;
 
 /** The probe the pod uses: GET /gateway/startupz on the agent, relayed to the gateway. */
 async function startupOk(agentPort: number): Promise<boolean> {
