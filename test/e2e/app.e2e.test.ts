@@ -163,6 +163,8 @@ describe("ClawBox app on the real local platform", () => {
     } else {
       expect((await outcome.first().textContent())!.length).toBeGreaterThan(10);
     }
+    // It asked for WhatsApp Web through its proxy, the egress stand-in: nothing left this machine.
+    expect(platform.egress.attempts.map((a) => a.host)).toContain("web.whatsapp.com");
     await screenshotBoth(page, "08-whatsapp");
   });
 

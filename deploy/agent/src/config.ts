@@ -4,7 +4,9 @@
  *   AGENT_TOKEN (required; CLAWBOX_AGENT_TOKEN is accepted too, it is the Secret's key),
  *   GATEWAY_URL (ws://127.0.0.1:18789), OPENCLAW_GATEWAY_TOKEN (required),
  *   OPENCLAW_STATE_DIR (/home/node/.openclaw; screenshots are read only from under it),
- *   AGENT_RPC_TIMEOUT_MS (30000): default timeout of a relayed call.
+ *   AGENT_RPC_TIMEOUT_MS (30000): default timeout of a relayed call,
+ *   HTTPS_PROXY / https_proxy and NO_PROXY / no_proxy: the proxy the gateway's outbound traffic
+ *   takes (the local runtime's CLAWBOX_INSTANCE_PROXY), so the WhatsApp preflight asks the same way.
  */
 export interface AgentConfig {
   port: number;
@@ -14,6 +16,10 @@ export interface AgentConfig {
   gatewayToken: string;
   stateDir: string;
   rpcTimeoutMs: number;
+  /** The gateway's outbound proxy (http://host:port), if any. */
+  egressProxy?: string;
+  /** Hosts (or .domains) reached directly despite the proxy. */
+  noProxy: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -39,5 +45,10 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     gatewayToken: need("OPENCLAW_GATEWAY_TOKEN", env.OPENCLAW_GATEWAY_TOKEN),
     stateDir: env.OPENCLAW_STATE_DIR ?? "/home/node/.openclaw",
     rpcTimeoutMs: Number(env.AGENT_RPC_TIMEOUT_MS ?? 30_000),
+    ...((env.HTTPS_PROXY ?? env.https_proxy) ? { egressProxy: env.HTTPS_PROXY ?? env.https_proxy } : {}),
+    noProxy: (env.NO_PROXY ?? env.no_proxy ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
   };
 }

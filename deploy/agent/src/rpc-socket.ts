@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import { GatewayError, type GatewayClient } from "@clawbox/shared/gateway/index";
 import type { ActivityTracker } from "./activity.ts";
+import type { AgentConfig } from "./config.ts";
 import type { EventHub } from "./event-hub.ts";
 import { isWhatsAppLoginStart, whatsappReachable } from "./whatsapp-preflight.ts";
 
@@ -9,20 +10,23 @@ import { isWhatsAppLoginStart, whatsappReachable } from "./whatsapp-preflight.ts
  * `{ok:true,payload}` / `{ok:false,error:{code,message,details}}`. Shared by the `/rpc`
  * WebSocket (frames carry an id) and `POST /rpc`.
  */
+/** What a relayed call needs of the agent's config: the default timeout, the outbound proxy. */
+export type RelaySettings = Pick<AgentConfig, "rpcTimeoutMs" | "egressProxy" | "noProxy">;
+
 export async function relayCall(
   gateway: GatewayClient,
   activity: ActivityTracker,
   call: { method?: unknown; params?: unknown; timeoutMs?: unknown },
-  defaultTimeoutMs: number,
+  settings: RelaySettings,
 ): Promise<{ ok: true; payload: unknown } | { ok: false; error: ReturnType<GatewayError["toShape"]> }> {
   if (typeof call.method !== "string" || call.method.length === 0) {
     return { ok: false, error: { code: "INVALID_REQUEST", message: "method must be a non-empty string", details: { field: "method" } } };
   }
   const timeoutMs =
-    typeof call.timeoutMs === "number" && call.timeoutMs > 0 ? Math.min(call.timeoutMs, 15 * 60_000) : defaultTimeoutMs;
+    typeof call.timeoutMs === "number" && call.timeoutMs > 0 ? Math.min(call.timeoutMs, 15 * 60_000) : settings.rpcTimeoutMs;
   activity.touch();
   if (isWhatsAppLoginStart(call.method, call.params)) {
-    const reach = await whatsappReachable();
+    const reach = await whatsappReachable({ proxy: settings.egressProxy, noProxy: settings.noProxy });
     if (!reach.ok) return { ok: true, payload: { message: `WhatsApp login failed: WhatsApp Web is unreachable from this instance (${reach.reason})` } };
   }
   try {
@@ -38,7 +42,7 @@ export async function relayCall(
  * Serves one Manager socket: many requests in flight, answered as they complete, and the
  * gateway's chat events pushed as `{type:"event", event, payload}` frames.
  */
-export function serveRpcSocket(ws: WebSocket, gateway: GatewayClient, activity: ActivityTracker, defaultTimeoutMs: number, events: EventHub) {
+export function serveRpcSocket(ws: WebSocket, gateway: GatewayClient, activity: ActivityTracker, settings: RelaySettings, events: EventHub) {
   const unsubscribe = events.subscribe((e) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "event", event: e.event, payload: e.payload }));
   });
@@ -55,7 +59,7 @@ export function serveRpcSocket(ws: WebSocket, gateway: GatewayClient, activity: 
         JSON.stringify({ type: "res", id: frame.id ?? null, ok: false, error: { code: "INVALID_REQUEST", message: 'expected {type:"req", id, method}' } }),
       );
     }
-    const result = await relayCall(gateway, activity, frame, defaultTimeoutMs);
+    const result = await relayCall(gateway, activity, frame, settings);
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "res", id: frame.id, ...result }));
   });
   ws.on("error", () => undefined);

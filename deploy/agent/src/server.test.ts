@@ -17,6 +17,7 @@ beforeAll(async () => {
     gatewayToken: "gw",
     stateDir: "/tmp",
     rpcTimeoutMs: 2000,
+    noProxy: [],
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

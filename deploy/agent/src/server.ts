@@ -48,7 +48,7 @@ export function createAgentServer(config: AgentConfig): { server: Server; gatewa
       if (req.method === "POST" && path === "/rpc") {
         const body = await readJson(req);
         if (!body) return sendJson(res, 400, { ok: false, error: { code: "INVALID_REQUEST", message: "body must be a JSON object" } });
-        return sendJson(res, 200, await relayCall(gateway, activity, body, config.rpcTimeoutMs));
+        return sendJson(res, 200, await relayCall(gateway, activity, body, config));
       }
       if (req.method === "GET" && path === "/screenshot") {
         activity.touch();
@@ -76,7 +76,7 @@ export function createAgentServer(config: AgentConfig): { server: Server; gatewa
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/rpc") return refuse(socket, 404, "Not Found");
     if (!isAuthorized(req, config.agentToken)) return refuse(socket, 401, "Unauthorized");
-    wss.handleUpgrade(req, socket, head, (ws) => serveRpcSocket(ws, gateway, activity, config.rpcTimeoutMs, events));
+    wss.handleUpgrade(req, socket, head, (ws) => serveRpcSocket(ws, gateway, activity, config, events));
   });
   server.on("close", () => {
     gateway.close();

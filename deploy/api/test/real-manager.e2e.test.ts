@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { WebSocket } from "ws";
 import { managerUserIdFor } from "../src/manager/manager-user-id.ts";
+import * as egressStandin from "../../../test/standins/egress-standin.ts";
 import * as telegramStandin from "../../../test/standins/telegram-standin.ts";
 import { freePort, freePortBase } from "../../../test/support/ports.ts";
 import { poll } from "../../manager/test/harness.ts";
@@ -30,11 +31,14 @@ describe("App API with the real Manager (local runtime)", () => {
   let s: Awaited<ReturnType<typeof startStandins>>;
   let api: Api;
   let tg: telegramStandin.TelegramStandin;
+  /** The instance's proxy (CLAWBOX_INSTANCE_PROXY): what it tries to reach outside is refused on loopback. */
+  let egress: egressStandin.EgressStandin;
   const BOT_TOKEN = "987654321:AAStandinBotTokenForClawBoxTests_xyz0123";
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "clawbox-api-real-manager-"));
     tg = await telegramStandin.start({ token: BOT_TOKEN, username: "clawbox_real_manager_bot" });
+    egress = await egressStandin.start();
     const port = await freePort();
     managerUrl = `http://127.0.0.1:${port}`;
     // The Manager's own log, shown when the test fails (it explains a refused wake or socket).
@@ -53,6 +57,7 @@ describe("App API with the real Manager (local runtime)", () => {
         CLAWBOX_DESKTOP: "auto",
         LOCAL_STOP_GRACE_MS: "10000",
         CLAWBOX_TELEGRAM_API_ROOT: tg.url,
+        CLAWBOX_INSTANCE_PROXY: egress.url,
         // A wake on this shared machine (two test lanes at once) may take minutes.
         CLAWBOX_WAKE_TIMEOUT: "240s",
       },
@@ -77,6 +82,7 @@ describe("App API with the real Manager (local runtime)", () => {
     await s?.stop();
     await db?.drop();
     await tg?.stop();
+    await egress?.stop();
     if (manager && manager.exitCode === null) {
       // A stopping Manager leaves its local instances running (it re-adopts them on restart), so
       // whatever a failed run left behind is deleted through the Manager first.
@@ -178,6 +184,7 @@ describe("App API with the real Manager (local runtime)", () => {
     const qr = await call("POST", `/instances/${id}/whatsapp/qr`, { token, body: { force: true, timeoutMs: 5000 } });
     expect(qr.status).toBe(502);
     expect(qr.body).toMatchObject({ error: expect.stringMatching(/WhatsApp/), code: "WHATSAPP_LOGIN_FAILED" });
+    expect(egress.attempts.map((a) => a.host)).toContain("web.whatsapp.com");
     const wait = await call("POST", `/instances/${id}/whatsapp/wait`, { token, body: { timeoutMs: 1000 } });
     expect(wait.status).toBe(200);
     expect(wait.body.connected).toBe(false);

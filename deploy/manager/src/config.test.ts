@@ -37,6 +37,12 @@ describe("loadConfig", () => {
     expect(c).toMatchObject({ port: 3100, tokenSecret: "t", runtime: "kubernetes", local: { dataDir: "/d", portBase: 30000 } });
     expect(c.kubernetes).toMatchObject({ namespace: "ns1", imageRepo: "r/x", imageTag: "v1.2", ingressEnabled: true, domainBase: "ex.com" });
   });
+  it("reads CLAWBOX_INSTANCE_PROXY, and refuses one with credentials (every assistant can read its env)", () => {
+    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k" }).local.instanceProxy).toBeUndefined();
+    expect(loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", CLAWBOX_INSTANCE_PROXY: "http://egress.internal:3128" }).local.instanceProxy).toBe("http://egress.internal:3128");
+    expect(() => loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", CLAWBOX_INSTANCE_PROXY: "http://u:p@egress.internal:3128" })).toThrow(/CLAWBOX_INSTANCE_PROXY must not carry credentials/);
+    expect(() => loadConfig({ OPENCLAW_MANAGER_API_KEY: "k", CLAWBOX_INSTANCE_PROXY: "socks5://x:1" })).toThrow(/CLAWBOX_INSTANCE_PROXY must be an http\(s\) URL/);
+  });
   it.each([
     ["OPENCLAW_RUNTIME", "docker"],
     ["OPENCLAW_INGRESS_ENABLED", "yes"],

@@ -104,6 +104,14 @@ export interface ManagerConfig {
      * (one extra gateway start per data root); "off" runs without it (the benchmark's baseline).
      */
     compileCache: CompileCacheMode;
+    /**
+     * CLAWBOX_INSTANCE_PROXY: an HTTP proxy for every assistant's outbound traffic (its gateway gets
+     * HTTP(S)_PROXY, which OpenClaw and its WhatsApp transport honour, and NO_PROXY for loopback),
+     * e.g. an allowlisting egress proxy; the Manager's own traffic does not use it. Unset: the
+     * assistants inherit the Manager's own HTTP(S)_PROXY, if any. No credentials in it: every
+     * assistant can read its own environment.
+     */
+    instanceProxy?: string;
     /** LOCAL_STOP_INSTANCES_ON_EXIT=1: a Manager shutdown stops every instance (`npm start`); default: they keep running for the next Manager. */
     stopInstancesOnExit: boolean;
   };
@@ -256,6 +264,14 @@ function awakeMemory(env: Env, runtime: RuntimeKind): number {
   return Math.floor(bytes);
 }
 
+function proxyUrl(env: Env, name: string): string | undefined {
+  const url = httpUrl(env, name);
+  if (url && (new URL(url).username || new URL(url).password)) {
+    throw new ConfigError(name, "must not carry credentials (user:password@): every assistant can read its own environment; use a proxy that admits this machine by address");
+  }
+  return url;
+}
+
 function desktopMode(env: Env): "auto" | "off" {
   const v = str(env, "CLAWBOX_DESKTOP", "auto");
   if (v !== "auto" && v !== "off") throw new ConfigError("CLAWBOX_DESKTOP", `must be "auto" or "off", got ${JSON.stringify(v)}`);
@@ -339,6 +355,7 @@ export function loadConfig(env: Env = process.env): ManagerConfig {
       restartBackoffMaxMs: millis(env, "LOCAL_RESTART_BACKOFF_MAX_MS", 300_000),
       stopInstancesOnExit: bool(env, "LOCAL_STOP_INSTANCES_ON_EXIT", false),
       compileCache: compileCacheMode(env),
+      instanceProxy: proxyUrl(env, "CLAWBOX_INSTANCE_PROXY"),
     },
   };
 }

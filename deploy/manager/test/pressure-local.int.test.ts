@@ -16,6 +16,7 @@ import type { FastifyInstance } from "fastify";
 import { createLogger } from "@clawbox/shared";
 import { isAlive } from "@clawbox/shared/proc";
 import { sendChat } from "./chat-stream.ts";
+import { poll } from "./harness.ts";
 import * as modelStandin from "../../../test/standins/model-standin.ts";
 import { freePortBase } from "../../../test/support/ports.ts";
 import { loadConfig } from "../src/config.ts";
@@ -45,23 +46,13 @@ async function api(method: string, path: string, body?: unknown) {
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await runtime.list())}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const phase = async (u: string) => (await runtime.get(u))?.phase;
-const untilPhase = (u: string, p: string, timeoutMs = 300_000) => until(`${u} ${p}`, async () => ((await phase(u)) === p ? true : undefined), timeoutMs);
+const untilPhase = (u: string, p: string, timeoutMs = 300_000) => poll(`${u} ${p}`, async () => (await phase(u)) === p, timeoutMs, 250);
 
 /** Asleep, and every process it had is gone. */
 async function expectAsleep(u: string, pids: number[]) {
   await untilPhase(u, "sleeping", 120_000);
-  await until(`${u}'s processes to exit`, async () => (pids.every((p) => !isAlive(p)) ? true : undefined), 60_000);
+  await poll(`${u}'s processes to exit`, async () => pids.every((p) => !isAlive(p)), 60_000, 250);
   expect(runtime.processes(u)!.pids).toEqual([]);
 }
 

@@ -3,14 +3,20 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import * as egressStandin from "../../standins/egress-standin.ts";
 
 const REPO_ROOT = join(import.meta.dirname, "../../..");
 
-/** The real platform, started exactly as a user does (`node scripts/start.ts`), on test ports. */
+/**
+ * The real platform, started exactly as a user does (`node scripts/start.ts`), on test ports, with
+ * the egress stand-in as its assistants' proxy (CLAWBOX_INSTANCE_PROXY): what they try to reach
+ * outside this machine is refused on loopback and recorded, never sent.
+ */
 export interface StartedPlatform {
   appUrl: string;
   apiUrl: string;
   dataDir: string;
+  egress: egressStandin.EgressStandin;
   output: string[];
   process: ChildProcess;
   stop(): Promise<number | null>;
@@ -18,10 +24,12 @@ export interface StartedPlatform {
 
 export async function startPlatformProcess(extraEnv: Record<string, string>, timeoutMs = 300_000): Promise<StartedPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-e2e-"));
+  const egress = await egressStandin.start();
   const env = {
     ...process.env,
     NODE_ENV: "development",
     CLAWBOX_DATA_DIR: dataDir,
+    CLAWBOX_INSTANCE_PROXY: egress.url,
     CLAWBOX_SKIP_SYSTEM_PACKAGES: "1", // scripts/prepare-test.ts installed them
     ...extraEnv,
   };
@@ -48,16 +56,20 @@ export async function startPlatformProcess(extraEnv: Record<string, string>, tim
     return {
       ...urls,
       dataDir,
+      egress,
       output,
       process: child,
       stop: async () => {
         if (child.exitCode === null) child.kill("SIGTERM");
-        return exited;
+        const code = await exited;
+        await egress.stop();
+        return code;
       },
     };
   } catch (err) {
     child.kill("SIGTERM");
     await exited;
+    await egress.stop();
     throw err;
   }
 }

@@ -194,6 +194,8 @@ describe("pairing and whatsapp", () => {
     expect(r.status).toBe(502);
     expect(r.body.code).toBe("WHATSAPP_LOGIN_FAILED");
     expect(r.body.error).toMatch(/WhatsApp/);
+    // The instance asked its proxy (the egress stand-in) for WhatsApp Web: nothing left this machine.
+    expect(manager.egress.attempts).toContainEqual({ method: "CONNECT", target: "web.whatsapp.com:443", host: "web.whatsapp.com" });
     // A clear 502 with the gateway's reason, not a 504: the login did not hang until the Manager gave up.
     const wait = await api("POST", `/api/instances/${A}/whatsapp/wait`, { timeoutMs: 1000 });
     expect(wait.status).toBe(200);

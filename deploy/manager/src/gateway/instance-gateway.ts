@@ -82,6 +82,22 @@ export class InstanceGateway {
     }
   }
 
+  /**
+   * Restarts the instance's processes, keeping everything (a rollout restart on Kubernetes), and
+   * waits until it runs again, at most until `deadline`: for a config change the gateway took but
+   * did not apply.
+   */
+  async restartInstance(userId: string, reason: string, deadline: number): Promise<void> {
+    this.ctx.logger.warn({ userId, reason }, "restarting the instance to apply its config");
+    if (!(await this.ctx.runtime.restart(userId))) throw notFound(`instance ${userId} not found`);
+    while (Date.now() < deadline) {
+      const s = await this.ctx.runtime.get(userId);
+      if (s?.phase === "running") return;
+      if (s?.phase === "error") throw unavailable(`instance ${userId} is in error: ${s.message ?? "gateway not running"}`, { phase: s.phase });
+      await sleep(500);
+    }
+  }
+
   /** PNG bytes of the instance's live browser tab (the agent reads the gateway's file). */
   async screenshot(userId: string, timeoutMs = 120_000): Promise<Buffer> {
     const res = await this.agentHttp(userId, "GET", "/screenshot", "screenshot", timeoutMs);

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.ts";
 import { CompileCacheSeed } from "./compile-cache-seed.ts";
 import { instanceLayout } from "./layout.ts";
-import { gatewayEnv } from "./process-env.ts";
+import { agentEnv, gatewayEnv } from "./process-env.ts";
+import { writeSecrets } from "./store.ts";
 import { WhatsAppSeed } from "./whatsapp-seed.ts";
 
 const dirs: string[] = [];
@@ -54,6 +55,26 @@ describe("gateway env", () => {
     const env = envFor(tmp(), true);
     expect(env.OPENCLAW_GATEWAY_STARTUP_TRACE).toBe("1");
     expect(env.OPENCLAW_MANAGER_API_KEY).toBeUndefined();
+  });
+
+  it("routes the gateway and its agent through CLAWBOX_INSTANCE_PROXY, over the Manager's own proxy and a user's secret, with loopback direct", () => {
+    const data = tmp();
+    const layout = instanceLayout(data, "alice", 0, 20000);
+    mkdirSync(layout.dir, { recursive: true });
+    writeSecrets(layout.secretsFile, { HTTPS_PROXY: "http://users-own-proxy.example:8080" });
+    process.env.HTTPS_PROXY = "http://managers-proxy.example:3128";
+    try {
+      const proxy = "http://egress.internal:3128";
+      const gw = gatewayEnv({ userId: "alice", layout, tokenSecret: "s", openclawEntry: "/x/openclaw.mjs", desktop: false, tmpDir: "/tmp", compileCache: true, proxy });
+      const agent = agentEnv("alice", layout, "s", proxy);
+      for (const env of [gw, agent]) {
+        expect(env).toMatchObject({ HTTPS_PROXY: proxy, HTTP_PROXY: proxy, https_proxy: proxy, http_proxy: proxy, NO_PROXY: "localhost,127.0.0.1,::1" });
+      }
+      // Without it, the Manager's own proxy passes on, as before.
+      expect(agentEnv("alice", layout, "s").HTTPS_PROXY).toBe("http://managers-proxy.example:3128");
+    } finally {
+      delete process.env.HTTPS_PROXY;
+    }
   });
 });
 

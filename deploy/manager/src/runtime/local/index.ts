@@ -62,6 +62,8 @@ export interface LocalRuntimeOptions {
   restartBackoffMaxMs?: number;
   /** LOCAL_COMPILE_CACHE (default "volume"): Node's compile cache on each state dir; "warm": also warmed from the seed. */
   compileCache?: "off" | "volume" | "warm";
+  /** CLAWBOX_INSTANCE_PROXY: the proxy of every gateway's outbound traffic (process-env.ts). */
+  instanceProxy?: string;
 }
 
 /** The agent runs as plain JS built from deploy/agent/src (saves the ~25 MB type-stripping costs). */
@@ -387,8 +389,9 @@ export class LocalRuntime implements InstanceRuntime {
           desktop: this.desktop.available,
           tmpDir: this.launcher.isolated ? "/tmp" : layout.tmpDir,
           compileCache: this.opts.compileCache !== "off",
+          proxy: this.opts.instanceProxy,
         }),
-      agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret),
+      agentEnv: () => agentEnv(record.userId, layout, this.opts.tokenSecret, this.opts.instanceProxy),
       agentMain: builtAgent,
       persist: () => writeRecord(layout.recordFile, record),
       backoffMs: this.opts.restartBackoffMs ?? 1000,
@@ -544,5 +547,6 @@ function optionsFromConfig(config: ManagerRuntimeInit["config"], logger: Logger)
     restartBackoffMs: local.restartBackoffMs,
     restartBackoffMaxMs: local.restartBackoffMaxMs,
     compileCache: local.compileCache,
+    instanceProxy: local.instanceProxy,
   };
 }

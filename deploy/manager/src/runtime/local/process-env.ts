@@ -29,6 +29,19 @@ export interface GatewayEnvInput {
   tmpDir: string;
   /** Node's compile cache on the instance's state dir (LOCAL_COMPILE_CACHE other than "off"). */
   compileCache: boolean;
+  /** CLAWBOX_INSTANCE_PROXY: replaces whatever proxy the Manager's own env passes on. */
+  proxy?: string;
+}
+
+/**
+ * The operator's proxy for the assistant's outbound traffic, in the variables OpenClaw and the
+ * WhatsApp transport read. Loopback stays direct: the gateway's own ports, its agent, and model
+ * servers on this machine.
+ */
+export function proxyEnv(proxy: string | undefined): NodeJS.ProcessEnv {
+  if (!proxy) return {};
+  const direct = "localhost,127.0.0.1,::1";
+  return { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: direct, no_proxy: direct };
 }
 
 /**
@@ -50,6 +63,8 @@ export function gatewayEnv(i: GatewayEnvInput): NodeJS.ProcessEnv {
     // instance secrets -> gateway env (the Secret's envFrom), then the model key.
     ...readSecrets(layout.secretsFile),
     ...readSecrets(layout.modelSecretFile),
+    // After the secrets: a user's secret named HTTPS_PROXY does not route around the operator's proxy.
+    ...proxyEnv(i.proxy),
     OPENCLAW_STATE_DIR: layout.stateDir,
     OPENCLAW_CONFIG_PATH: layout.configFile,
     OPENCLAW_CONFIG_SEED: layout.configSeedFile,
@@ -70,9 +85,11 @@ export function gatewayEnv(i: GatewayEnvInput): NodeJS.ProcessEnv {
   };
 }
 
-export function agentEnv(userId: string, layout: InstanceLayout, tokenSecret: string): NodeJS.ProcessEnv {
+/** `proxy`: the gateway's (CLAWBOX_INSTANCE_PROXY), for the agent's WhatsApp reachability check. */
+export function agentEnv(userId: string, layout: InstanceLayout, tokenSecret: string, proxy?: string): NodeJS.ProcessEnv {
   return {
     ...baseEnv(),
+    ...proxyEnv(proxy),
     AGENT_PORT: String(layout.ports.agent),
     AGENT_HOST: "127.0.0.1",
     AGENT_TOKEN: deriveInstanceToken(tokenSecret, "agent", userId),
