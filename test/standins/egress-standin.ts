@@ -5,8 +5,8 @@
  * the Baileys version check on GitHub) while its traffic never left the machine: with a proxy
  * configured, the client hands the host name to the proxy and does not resolve it itself.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
+import { startHttp } from "./http-standin.ts";
 
 export interface EgressAttempt {
   /** `CONNECT` (a TLS or WebSocket tunnel) or the plain request's method. */
@@ -27,37 +27,23 @@ const REFUSAL = "no internet from tests: the egress stand-in forwards nothing";
 
 export async function start(): Promise<EgressStandin> {
   const attempts: EgressAttempt[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
+  // A proxied plain request carries the absolute URL as its target.
+  const http = await startHttp((req, _body, res) => {
     const target = req.url ?? "";
-    let host = "";
+    let host = req.headers.host ?? "";
     try {
       host = new URL(target).hostname;
     } catch {
-      host = req.headers.host ?? "";
+      /* not absolute: keep the Host header */
     }
     attempts.push({ method: req.method ?? "GET", target, host });
     res.writeHead(403, { "content-type": "text/plain" }).end(REFUSAL);
   });
-  server.on("connect", (req, socket: Socket) => {
+  http.server.on("connect", (req, socket: Socket) => {
     const target = req.url ?? "";
     attempts.push({ method: "CONNECT", target, host: target.replace(/:\d+$/, "").replace(/^\[|\]$/g, "") });
     socket.on("error", () => undefined);
     socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${REFUSAL.length}\r\n\r\n${REFUSAL}`);
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    attempts,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: http.url, attempts, stop: http.stop };
 }

@@ -266,7 +266,8 @@ function awakeMemory(env: Env, runtime: RuntimeKind): number {
 
 function proxyUrl(env: Env, name: string): string | undefined {
   const url = httpUrl(env, name);
-  if (url && (new URL(url).username || new URL(url).password)) {
+  const parsed = url ? new URL(url) : undefined;
+  if (parsed && (parsed.username || parsed.password)) {
     throw new ConfigError(name, "must not carry credentials (user:password@): every assistant can read its own environment; use a proxy that admits this machine by address");
   }
   return url;
